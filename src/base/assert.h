@@ -12,8 +12,8 @@ namespace synod::detail {
 }
 }  // namespace synod::detail
 
-#define SYNOD_ASSERT(condition)                                         \
-  do {                                                                  \
-    if (!(condition)) [[unlikely]]                                      \
-      ::synod::detail::assert_failed(#condition, __FILE__, __LINE__);   \
+#define SYNOD_ASSERT(condition)                                       \
+  do {                                                                \
+    if (!(condition)) [[unlikely]]                                    \
+      ::synod::detail::assert_failed(#condition, __FILE__, __LINE__); \
   } while (0)

@@ -27,12 +27,15 @@ bool Reader::need(size_t size, const char* what) {
 uint64_t Reader::get_le(int width, const char* what) {
   if (!need(static_cast<size_t>(width), what)) return 0;
   uint64_t value = 0;
-  for (int i = 0; i < width; ++i) value |= uint64_t{input_[offset_ + i]} << (8 * i);
+  for (int i = 0; i < width; ++i)
+    value |= uint64_t{input_[offset_ + i]} << (8 * i);
   offset_ += static_cast<size_t>(width);
   return value;
 }
 
-uint8_t Reader::u8() { return static_cast<uint8_t>(get_le(1, "u8")); }
+uint8_t Reader::u8() {
+  return static_cast<uint8_t>(get_le(1, "u8"));
+}
 
 bool Reader::boolean() {
   size_t at = offset_;

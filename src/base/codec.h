@@ -48,7 +48,8 @@ class Writer {
 
  private:
   void put_le(uint64_t value, int width) {
-    for (int i = 0; i < width; ++i) buffer_.push_back(static_cast<uint8_t>(value >> (8 * i)));
+    for (int i = 0; i < width; ++i)
+      buffer_.push_back(static_cast<uint8_t>(value >> (8 * i)));
   }
   Bytes buffer_;
 };

@@ -16,7 +16,8 @@ struct Sample {
     w.boolean(flag);
     w.bytes(payload);
     w.list_size(items.size());
-    for (uint32_t item : items) w.u32(item);
+    for (uint32_t item : items)
+      w.u32(item);
   }
   static Sample decode_from(Reader& r) {
     Sample s;
@@ -24,19 +25,24 @@ struct Sample {
     s.flag = r.boolean();
     s.payload = r.bytes(16);
     size_t count = r.list_size(4, 4);
-    for (size_t i = 0; i < count; ++i) s.items.push_back(r.u32());
+    for (size_t i = 0; i < count; ++i)
+      s.items.push_back(r.u32());
     return s;
   }
 };
 
-Sample make_sample() { return Sample{0x0102030405060708, true, {1, 2, 3}, {7, 8}}; }
+Sample make_sample() {
+  return Sample{0x0102030405060708, true, {1, 2, 3}, {7, 8}};
+}
 
 TEST(Codec, IntegersAreLittleEndianFixedWidth) {
   Writer w;
   w.u16(0x0102);
   w.u32(0x03040506);
   w.u64(1);
-  EXPECT_EQ(to_hex(w.buffer()), "020106050403" "0100000000000000");
+  EXPECT_EQ(to_hex(w.buffer()),
+            "020106050403"
+            "0100000000000000");
 }
 
 TEST(Codec, RoundTrip) {

@@ -4,20 +4,34 @@ namespace synod {
 
 std::string_view code_name(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalid_argument";
-    case Code::kCorrupt: return "corrupt";
-    case Code::kNotFound: return "not_found";
-    case Code::kAlreadyExists: return "already_exists";
-    case Code::kFailedPrecondition: return "failed_precondition";
-    case Code::kInsufficientFunds: return "insufficient_funds";
-    case Code::kOverflow: return "overflow";
-    case Code::kUnauthenticated: return "unauthenticated";
-    case Code::kResourceExhausted: return "resource_exhausted";
-    case Code::kUnavailable: return "unavailable";
-    case Code::kIoError: return "io_error";
-    case Code::kTimeout: return "timeout";
-    case Code::kInternal: return "internal";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid_argument";
+    case Code::kCorrupt:
+      return "corrupt";
+    case Code::kNotFound:
+      return "not_found";
+    case Code::kAlreadyExists:
+      return "already_exists";
+    case Code::kFailedPrecondition:
+      return "failed_precondition";
+    case Code::kInsufficientFunds:
+      return "insufficient_funds";
+    case Code::kOverflow:
+      return "overflow";
+    case Code::kUnauthenticated:
+      return "unauthenticated";
+    case Code::kResourceExhausted:
+      return "resource_exhausted";
+    case Code::kUnavailable:
+      return "unavailable";
+    case Code::kIoError:
+      return "io_error";
+    case Code::kTimeout:
+      return "timeout";
+    case Code::kInternal:
+      return "internal";
   }
   return "unknown";
 }

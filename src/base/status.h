@@ -14,19 +14,19 @@ namespace synod {
 
 enum class Code : int {
   kOk = 0,
-  kInvalidArgument,    // the caller's input is malformed or out of range
-  kCorrupt,            // encoded data failed strict decoding or an integrity check
-  kNotFound,           // the thing asked for does not exist
-  kAlreadyExists,      // a duplicate (transaction already known, key already present)
-  kFailedPrecondition, // valid input in the wrong state (bad nonce, wrong height)
-  kInsufficientFunds,  // a balance too small for amount plus fee
-  kOverflow,           // checked arithmetic would overflow
-  kUnauthenticated,    // a signature or token failed verification
-  kResourceExhausted,  // a bound was reached (mempool full, too many peers)
-  kUnavailable,        // try again later (peer down, node syncing)
-  kIoError,            // the operating system or storage failed
-  kTimeout,            // a deadline passed
-  kInternal,           // a bug; should not happen
+  kInvalidArgument,     // the caller's input is malformed or out of range
+  kCorrupt,             // encoded data failed strict decoding or an integrity check
+  kNotFound,            // the thing asked for does not exist
+  kAlreadyExists,       // a duplicate (transaction already known, key already present)
+  kFailedPrecondition,  // valid input in the wrong state (bad nonce, wrong height)
+  kInsufficientFunds,   // a balance too small for amount plus fee
+  kOverflow,            // checked arithmetic would overflow
+  kUnauthenticated,     // a signature or token failed verification
+  kResourceExhausted,   // a bound was reached (mempool full, too many peers)
+  kUnavailable,         // try again later (peer down, node syncing)
+  kIoError,             // the operating system or storage failed
+  kTimeout,             // a deadline passed
+  kInternal,            // a bug; should not happen
 };
 
 std::string_view code_name(Code code);
@@ -51,13 +51,15 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status error(Code code, std::string message) { return Status(code, std::move(message)); }
+inline Status error(Code code, std::string message) {
+  return Status(code, std::move(message));
+}
 
 // A value or the Status that explains why there is none.
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : state_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     SYNOD_ASSERT(!std::get<Status>(state_).is_ok());
   }
@@ -95,9 +97,9 @@ class [[nodiscard]] Result {
 #define SYNOD_CONCAT(a, b) SYNOD_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function when `expression` is not ok.
-#define SYNOD_TRY(expression)                      \
-  do {                                             \
-    ::synod::Status synod_status_ = (expression);  \
+#define SYNOD_TRY(expression)                         \
+  do {                                                \
+    ::synod::Status synod_status_ = (expression);     \
     if (!synod_status_.is_ok()) return synod_status_; \
   } while (0)
 

@@ -1,7 +1,7 @@
 #include "crypto/hash.h"
 
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 
 namespace synod::crypto {
 
@@ -22,7 +22,9 @@ Hash256 sha256(ByteView data) {
   return out;
 }
 
-Sha256::Sha256() { crypto_hash_sha256_init(&state_); }
+Sha256::Sha256() {
+  crypto_hash_sha256_init(&state_);
+}
 
 Sha256& Sha256::update(ByteView data) {
   crypto_hash_sha256_update(&state_, data.data(), data.size());

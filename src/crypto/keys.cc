@@ -22,7 +22,9 @@ KeyPair KeyPair::from_seed(const Seed& seed) {
   return pair;
 }
 
-KeyPair::~KeyPair() { sodium_memzero(secret_key_.data.data(), secret_key_.size()); }
+KeyPair::~KeyPair() {
+  sodium_memzero(secret_key_.data.data(), secret_key_.size());
+}
 
 Seed KeyPair::seed() const {
   Seed seed;

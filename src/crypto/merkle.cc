@@ -9,7 +9,8 @@ namespace {
 // The largest power of two strictly less than n (n >= 2).
 uint64_t split_point(uint64_t n) {
   uint64_t k = 1;
-  while (k * 2 < n) k *= 2;
+  while (k * 2 < n)
+    k *= 2;
   return k;
 }
 
