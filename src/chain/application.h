@@ -43,6 +43,9 @@ class Application {
   virtual uint64_t height() const = 0;
   virtual Hash256 state_root() const = 0;
 
+  // The nonce the next transaction from `sender` must carry (0 for an unknown account).
+  virtual uint64_t next_nonce(const Address& sender) const = 0;
+
   // Stateful admission check against the last applied state (signature not included: the
   // mempool verifies signatures on its worker pool). Nonces ahead of the account's are allowed
   // up to `nonce_gap_max`.
