@@ -1,0 +1,22 @@
+// The `synod` binary: a thin main() that parses the command line and runs one subcommand.
+// Subcommands: sim (the deterministic simulator). init, start and localnet come with the node.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "apps/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app("synod: a blockchain node with pluggable consensus", "synod");
+  app.require_subcommand(1);
+  std::map<std::string, synod::apps::Action> actions;
+  actions["sim"] = synod::apps::add_sim_command(app);
+  CLI11_PARSE(app, argc, argv);
+  for (const CLI::App* subcommand : app.get_subcommands()) {
+    auto action = actions.find(subcommand->get_name());
+    if (action != actions.end()) return action->second();
+  }
+  std::fprintf(stderr, "synod: no subcommand\n");
+  return 2;
+}
