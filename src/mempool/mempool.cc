@@ -59,6 +59,7 @@ Mempool::~Mempool() = default;
 // ---- Submission (any thread) ----
 
 Status Mempool::submit_encoded(Bytes encoded, Done done) {
+  SYNOD_ASSERT(done != nullptr);
   if (encoded.size() > config_.transaction_bytes_max) {
     count_rejection(Code::kInvalidArgument);
     return oversize(encoded.size(), config_.transaction_bytes_max);
@@ -73,6 +74,7 @@ Status Mempool::submit_encoded(Bytes encoded, Done done) {
 }
 
 Status Mempool::submit(chain::Transaction tx, Done done) {
+  SYNOD_ASSERT(done != nullptr);
   auto submission = std::make_shared<Submission>();
   submission->items.resize(1);
   submission->items[0].tx = std::move(tx);
@@ -83,6 +85,7 @@ Status Mempool::submit(chain::Transaction tx, Done done) {
 }
 
 Status Mempool::submit_batch(std::vector<Bytes> encoded, BatchDone done) {
+  SYNOD_ASSERT(done != nullptr);
   if (encoded.empty()) return error(Code::kInvalidArgument, "empty batch");
   auto submission = std::make_shared<Submission>();
   submission->items.resize(encoded.size());

@@ -118,8 +118,9 @@ class Mempool {
   Mempool(const Mempool&) = delete;
   Mempool& operator=(const Mempool&) = delete;
 
-  // Queues one transaction for admission. Ok: `done` will run exactly once, from poll(). An
-  // error refuses it at the door (size over the limit, too many in flight) and `done` never runs.
+  // Queues one transaction for admission. Ok: `done` (not empty) will run exactly once, from
+  // poll(). An error refuses it at the door (size over the limit, too many in flight) and `done`
+  // never runs.
   Status submit_encoded(Bytes encoded, Done done);
   Status submit(chain::Transaction tx, Done done);
   // Queues a batch whose signatures are verified in parallel over the pool; stage 2 then takes
