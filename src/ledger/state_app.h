@@ -10,9 +10,12 @@
 // block with the same header hash and the same transactions (compared, not re-hashed: a header
 // with another body must not borrow an earlier verdict).
 //
-// Signatures: validate_block verifies each transaction's signature in block order (unless the
-// caller says they are checked); prepare_block trusts its candidates' signatures (the mempool
-// verified them); apply_block does not verify signatures (the block was validated or is final).
+// Checks: validate_block checks the header (height, chain id), the body (transaction count limit,
+// Block::check_body), runs every transaction and compares the state root; then, unless the caller
+// says they are checked, verifies each signature in block order. apply_block of a block it has not
+// executed does the same except signatures (the block was validated or is final), so a damaged
+// body or a wrong root is still refused. prepare_block trusts its candidates' signatures (the
+// mempool verified them) and skips candidates that fail.
 //
 // Validator sets: the genesis set votes from height 1. The schedule is a map from the first height
 // a set votes on; a block at height h that changes the set would add an entry at h + 2
