@@ -142,10 +142,12 @@ struct LedgerFixture {
   }
 
   // The next block on `app`, moving `amount` from account 0 to account 1.
-  chain::Block next_block(chain::Application& app, uint64_t amount) const {
+  chain::Block next_block(chain::Application& app, uint64_t amount,
+                          const Hash256& previous_hash = Hash256()) const {
     chain::BlockHeader header;
     header.chain_id = genesis.chain_id;
     header.height = app.height() + 1;
+    header.previous_hash = previous_hash;
     header.time_ms = 1'000 * header.height;
     header.proposer = validator->public_key();
     header.validator_set_hash = app.validator_set(header.height).hash();
@@ -279,11 +281,12 @@ TEST(NodeStore, UnsyncedCommitIsLostSyncedSurvives) {
   chain::Block one = fixture.next_block(*app, 5);
   auto applied = app->apply_block(one);
   ASSERT_TRUE(applied.is_ok());
-  ASSERT_TRUE(store.put_commit(one, chain::Certificate{}, applied->writes, true).is_ok());
+  ASSERT_TRUE(store.put_commit(one, chain::Certificate{}, *applied, true).is_ok());
   ASSERT_TRUE(store.put_records({{"pbft/view", Bytes{1, 2}}}).is_ok());
-  chain::Block two = fixture.next_block(*app, 6);
+  EXPECT_EQ(store.tip()->block_hash, one.hash());
+  chain::Block two = fixture.next_block(*app, 6, one.hash());
   applied = app->apply_block(two);
-  ASSERT_TRUE(store.put_commit(two, chain::Certificate{}, applied->writes, false).is_ok());
+  ASSERT_TRUE(store.put_commit(two, chain::Certificate{}, *applied, false).is_ok());
   EXPECT_EQ(store.tip_height().value(), 2u);
   disk.simulate_crash();
   EXPECT_EQ(store.tip_height().value(), 1u);

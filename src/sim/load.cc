@@ -2,31 +2,6 @@
 
 namespace synod::sim {
 
-Status PendingPool::add(chain::Transaction tx) {
-  auto key = std::make_pair(tx.nonce, tx.sender_address());
-  if (by_nonce_.contains(key)) return error(Code::kAlreadyExists, "pending: nonce already taken");
-  if (by_nonce_.size() >= transactions_max_) return error(Code::kResourceExhausted, "pending full");
-  by_nonce_.emplace(std::move(key), std::move(tx));
-  return Status::ok();
-}
-
-std::vector<chain::Transaction> PendingPool::candidates(size_t count_max) const {
-  std::vector<chain::Transaction> out;
-  for (auto it = by_nonce_.begin(); it != by_nonce_.end() && out.size() < count_max; ++it)
-    out.push_back(it->second);
-  return out;
-}
-
-void PendingPool::remove_stale(const chain::Application& app) {
-  for (auto it = by_nonce_.begin(); it != by_nonce_.end();) {
-    if (it->first.first < app.next_nonce(it->first.second)) {
-      it = by_nonce_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
-
 std::vector<crypto::KeyPair> LoadGenerator::make_accounts(size_t count, Prng& prng) {
   std::vector<crypto::KeyPair> out;
   out.reserve(count);

@@ -1,14 +1,9 @@
-// Load for a simulated cluster: signed transfers between genesis-funded accounts, and a small
-// deterministic pool of pending transactions per node.
-//
-// PendingPool stands in for the mempool inside the simulator: it admits transactions the
-// application's check_transaction accepted and hands them to prepare_block in nonce order. It is
-// deliberately simple (no fee ordering, no eviction beyond a bound): the simulator's subject is
-// consensus, ledger and storage; the mempool has its own tests. Neither class is thread-safe.
+// Load for a simulated cluster: signed transfers between genesis-funded accounts, with nonces
+// tracked against the agreed chain so that transactions lost with a crashed node's mempool are
+// sent again. Not thread-safe.
 #pragma once
 
-#include <map>
-#include <utility>
+#include <optional>
 #include <vector>
 
 #include "chain/application.h"
@@ -16,25 +11,6 @@
 #include "sim/random.h"
 
 namespace synod::sim {
-
-class PendingPool {
- public:
-  explicit PendingPool(size_t transactions_max) : transactions_max_(transactions_max) {}
-
-  // kAlreadyExists for a second transaction with the same sender and nonce; kResourceExhausted
-  // when full. The caller checked the signature and check_transaction first.
-  Status add(chain::Transaction tx);
-  // Up to `count_max` transactions, by nonce then sender, so each sender's run is in order.
-  std::vector<chain::Transaction> candidates(size_t count_max) const;
-  // Drops every transaction whose nonce the application has passed.
-  void remove_stale(const chain::Application& app);
-  size_t size() const { return by_nonce_.size(); }
-  void clear() { by_nonce_.clear(); }
-
- private:
-  size_t transactions_max_;
-  std::map<std::pair<uint64_t, chain::Address>, chain::Transaction> by_nonce_;
-};
 
 class LoadGenerator {
  public:

@@ -67,7 +67,13 @@ Status Replica::start(uint64_t virtual_ms, ReplicaHost& host) {
     return engine.status().with_context("making the engine");
   }
   engine_ = std::move(engine).value();
-  pool_ = std::make_unique<PendingPool>(config_.pending_transactions_max);
+  mempool::Config pool_config;
+  pool_config.chain_id = config_.genesis->chain_id;
+  pool_config.transactions_max = config_.pending_transactions_max;
+  pool_config.nonce_gap_max = config_.nonce_gap_max;
+  pool_config.verify_threads = 0;  // inline verification: deterministic
+  SYNOD_TRY(pool_config.check());
+  pool_ = std::make_unique<mempool::Mempool>(std::move(pool_config), *application_);
   ++restarts_;
   host.trace(*this,
              fmt::format("start tip={} records={}", tip.height, engine_config.records.size()));
@@ -165,7 +171,7 @@ bool Replica::commit_all(const consensus::Ready& ready, ReplicaHost& host) {
       stalled_ = true;
       return false;
     }
-    Status written = store_.put_commit(block, commit.certificate, applied->writes, /*sync=*/false);
+    Status written = store_.put_commit(block, commit.certificate, *applied, /*sync=*/false);
     SYNOD_ASSERT(written.is_ok());
     if (host.crash_here(*this, CrashPoint::kAfterCommitWrite)) return false;
     Status synced = store_.sync();
@@ -174,7 +180,7 @@ bool Replica::commit_all(const consensus::Ready& ready, ReplicaHost& host) {
                                   short_hash(block.hash()), block.transactions.size(),
                                   short_hash(applied->state_root)));
     host.committed(*this, block, applied->state_root);
-    pool_->remove_stale(*application_);
+    pool_->update_after_commit(block);
   }
   return true;
 }
@@ -182,7 +188,7 @@ bool Replica::commit_all(const consensus::Ready& ready, ReplicaHost& host) {
 std::optional<consensus::Event> Replica::answer_proposal(const chain::BlockHeader& header,
                                                          ReplicaHost& host) {
   std::vector<chain::Transaction> candidates =
-      pool_->candidates(config_.genesis->consensus.block_transactions_max);
+      pool_->reap(config_.genesis->consensus.block_transactions_max, chain::kBlockBytesMax / 2);
   if (config_.instance == 1 && !candidates.empty()) {
     candidates.erase(candidates.begin());  // the second twin proposes a different block
   }
@@ -218,9 +224,12 @@ consensus::Event Replica::answer_validation(const chain::Block& block, ReplicaHo
 
 Status Replica::submit(const chain::Transaction& tx) {
   if (!running()) return error(Code::kUnavailable, "node is down");
-  if (!tx.verify_signature()) return error(Code::kUnauthenticated, "bad signature");
-  SYNOD_TRY(application_->check_transaction(tx, config_.nonce_gap_max));
   return pool_->add(tx);
+}
+
+Status Replica::submit_encoded(ByteView encoded) {
+  if (!running()) return error(Code::kUnavailable, "node is down");
+  return pool_->add_encoded(encoded);
 }
 
 Bytes Replica::sync_request() const {

@@ -1,7 +1,8 @@
 // One running instance of a simulated node: the production consensus engine, the production
-// application (the ledger), a pool of pending transactions and the node's disk (a MemKvStore
-// behind a NodeStore). An honest node is one replica; an equivocating byzantine node is two
-// replicas ("twins") that share the node's validator key but have their own state and disk.
+// application (the ledger), the production mempool (verifying signatures inline, with no worker
+// threads, so it is deterministic) and the node's disk (a MemKvStore behind a NodeStore). An honest
+// node is one replica; an equivocating byzantine node is two replicas ("twins") that share the
+// node's validator key but have their own state and disk.
 //
 // The replica is the simulator's node driver: it executes each Ready in the order engine.h
 // prescribes — persist records (sync) → send messages → apply commits (ledger apply_block, then
@@ -21,8 +22,8 @@
 #include "chain/application.h"
 #include "chain/genesis.h"
 #include "consensus/engine.h"
+#include "mempool/mempool.h"
 #include "sim/byzantine.h"
-#include "sim/load.h"
 #include "sim/node_store.h"
 #include "sim/random.h"
 #include "storage/mem_kv.h"
@@ -95,8 +96,9 @@ class Replica {
   void tick(uint64_t virtual_ms, ReplicaHost& host);
   void receive(const consensus::PeerMessage& message, ReplicaHost& host);
 
-  // Admission: signature, then the application's check, then the pool.
+  // Mempool admission (signature, nonce, fee, balance), synchronously.
   Status submit(const chain::Transaction& tx);
+  Status submit_encoded(ByteView encoded);
 
   // Block sync between simulated nodes (the real node's net layer does this job).
   Bytes sync_request() const;
@@ -138,7 +140,7 @@ class Replica {
   MessageMutator mutator_;
   FaultCounts byzantine_counts_;
   std::unique_ptr<chain::Application> application_;
-  std::unique_ptr<PendingPool> pool_;
+  std::unique_ptr<mempool::Mempool> pool_;
   std::unique_ptr<consensus::Engine> engine_;
   uint64_t now_virtual_ms_ = 0;
   uint64_t restarts_ = 0;

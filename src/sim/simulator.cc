@@ -92,8 +92,9 @@ class Simulator final : public ReplicaHost {
 
   void start_calm();
   void start_chaos();
-  void schedule_partition(uint64_t chaos_ms);
-  void schedule_crash(uint32_t node, uint64_t chaos_ms);
+  // Within `start_window_ms` from now; healed (restarted) within the chaos phase or at calm.
+  void schedule_partition(uint64_t start_window_ms, uint64_t chaos_ms);
+  void schedule_crash(uint32_t node, uint64_t start_window_ms);
   void crash_node(uint32_t node, std::string_view how);
   void restart_node(uint32_t node);
   void report_stored_commits(uint32_t node);
@@ -123,6 +124,7 @@ class Simulator final : public ReplicaHost {
   uint64_t events_ = 0;
   Phase phase_ = Phase::kCalm;
   uint64_t phase_generation_ = 0;
+  uint64_t chaos_phases_ = 0;
   bool calm_satisfied_ = false;
 
   FaultCounts faults_;
@@ -243,7 +245,7 @@ Result<Summary> Simulator::run() {
     }
   }
   schedule(options_.load_interval_ms, [this] { load_tick(); });
-  start_calm();
+  start_chaos();
   while (!queue_.empty()) {
     if (over_bounds()) break;
     ScheduledEvent event = queue_.top();
@@ -330,11 +332,9 @@ void Simulator::deliver(const Envelope& envelope) {
     case Channel::kConsensus:
       replica.receive(consensus::PeerMessage{keys_[envelope.from], envelope.payload}, *this);
       break;
-    case Channel::kTransaction: {
-      auto tx = chain::decode_transaction(envelope.payload);
-      if (tx.is_ok()) (void)replica.submit(*tx);  // duplicates and stale nonces are refused
+    case Channel::kTransaction:
+      (void)replica.submit_encoded(envelope.payload);  // duplicates and stale nonces are refused
       break;
-    }
     case Channel::kSyncRequest:
       deliver_sync_request(envelope, replica);
       break;
@@ -491,6 +491,7 @@ void Simulator::start_chaos() {
   const uint64_t chaos_ms = fault_prng_.between(options_.chaos_ms_min, options_.chaos_ms_max);
   network_->set_faults_active(true);
   record(fmt::format("chaos for {} ms", chaos_ms));
+  ++faults_["chaos-phase"];
   for (SimNode& node : nodes_) {
     if (node.replicas.size() < 2) continue;
     for (uint32_t& side : node.twin_side)
@@ -498,18 +499,28 @@ void Simulator::start_chaos() {
     node.twins_leak = fault_prng_.chance(300'000);
     ++faults_["byzantine-equivocate"];
   }
-  if (fault_prng_.chance(rates_.partition_per_phase_per_million)) schedule_partition(chaos_ms);
+  // The first chaos phase injects every enabled kind at least once, so even a short run
+  // exercises each fault in its mix.
+  const bool first = chaos_phases_++ == 0;
+  if (rates_.partition_per_phase_per_million > 0 &&
+      (first || fault_prng_.chance(rates_.partition_per_phase_per_million))) {
+    schedule_partition(first ? std::min<uint64_t>(chaos_ms / 2, 200) : chaos_ms / 2, chaos_ms);
+  }
+  const uint32_t surely_crashed = static_cast<uint32_t>(fault_prng_.below(options_.nodes));
   for (uint32_t i = 0; i < options_.nodes; ++i) {
-    if (fault_prng_.chance(rates_.crash_per_phase_per_million)) schedule_crash(i, chaos_ms);
+    if (rates_.crash_per_phase_per_million == 0) break;
+    if ((first && i == surely_crashed) || fault_prng_.chance(rates_.crash_per_phase_per_million)) {
+      schedule_crash(i, first ? std::min<uint64_t>(chaos_ms / 2, 200) : chaos_ms);
+    }
   }
   schedule(now_ + chaos_ms, [this, generation] {
     if (generation == phase_generation_) start_calm();
   });
 }
 
-void Simulator::schedule_partition(uint64_t chaos_ms) {
+void Simulator::schedule_partition(uint64_t start_window_ms, uint64_t chaos_ms) {
   const uint64_t generation = phase_generation_;
-  const uint64_t at = now_ + fault_prng_.below(chaos_ms / 2 + 1);
+  const uint64_t at = now_ + fault_prng_.below(start_window_ms + 1);
   const uint64_t heal_at = at + fault_prng_.between(chaos_ms / 4, chaos_ms);
   std::vector<uint32_t> groups(options_.nodes, 0);
   if (fault_prng_.chance(400'000)) {
@@ -534,9 +545,9 @@ void Simulator::schedule_partition(uint64_t chaos_ms) {
   });
 }
 
-void Simulator::schedule_crash(uint32_t node_index, uint64_t chaos_ms) {
+void Simulator::schedule_crash(uint32_t node_index, uint64_t start_window_ms) {
   const uint64_t generation = phase_generation_;
-  const uint64_t at = now_ + fault_prng_.below(chaos_ms);
+  const uint64_t at = now_ + fault_prng_.below(start_window_ms + 1);
   const uint64_t downtime =
       fault_prng_.between(100, std::max<uint64_t>(rates_.crash_downtime_ms_max, 100));
   const bool mid_ready = fault_prng_.chance(500'000);
