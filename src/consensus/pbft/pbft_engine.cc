@@ -126,12 +126,9 @@ Status PbftEngine::restore(const RestoredRecords& records) {
   for (const auto& [vote, type] : {std::pair{&state_.my_prepare, MessageType::kPrepare},
                                    std::pair{&state_.my_commit, MessageType::kCommit}}) {
     if (!*vote) continue;
-    Vote signed_vote =
-        std::get<Vote>(signed_message(Vote{type, height_, (*vote)->view, (*vote)->block_hash, {}}));
-    auto& sets = type == MessageType::kPrepare ? state_.prepares : state_.commits;
-    if (VoteSet* set = votes_for(sets, signed_vote.view)) {
-      (void)set->add(*my_index_, signed_vote.block_hash, signed_vote.sig.signature);
-    }
+    Message message = signed_message(Vote{type, height_, (*vote)->view, (*vote)->block_hash, {}});
+    add_own_vote(type == MessageType::kPrepare ? state_.prepares : state_.commits,
+                 std::get<Vote>(message));
   }
   return Status::ok();
 }
@@ -173,6 +170,12 @@ void PbftEngine::step(const Event& event) {
 
 void PbftEngine::on_tick(uint64_t now_ms) {
   now_ms_ = std::max(now_ms_, now_ms);
+  run_timers();
+}
+
+// Whatever is due at now_ms_: a retry for a decided block we lack, the view timeout, the
+// primary's proposal. Also run when a hold ends, since ticks during the hold did nothing.
+void PbftEngine::run_timers() {
   if (holding_) return;
   if (state_.block_source) send_sync_request(*state_.block_source);
   if (now_ms_ >= view_deadline_ms_) {
@@ -299,12 +302,16 @@ void PbftEngine::drain() {
 // once block_interval_ms has passed since the last commit (view 0), or at once after a NEW-VIEW
 // that does not oblige a prepared block (§4.4).
 void PbftEngine::maybe_request_proposal() {
-  if (holding_ || !view_active_ || !is_primary(view_) || mandate_) return;
-  if (state_.proposal_requested_view == view_ || state_.pre_prepares.contains(view_)) return;
-  if (state_.my_pre_prepare && state_.my_pre_prepare->view == view_) return;
-  if (now_ms_ < proposal_due_ms()) return;
+  if (!awaiting_proposal() || now_ms_ < proposal_due_ms()) return;
   state_.proposal_requested_view = view_;
   pending_.proposal_request = header_template();
+}
+
+// True while we are the primary of an open view that still needs a block from the driver.
+bool PbftEngine::awaiting_proposal() const {
+  if (holding_ || !view_active_ || !is_primary(view_) || mandate_) return false;
+  if (state_.proposal_requested_view == view_ || state_.pre_prepares.contains(view_)) return false;
+  return !state_.my_pre_prepare || state_.my_pre_prepare->view != view_;
 }
 
 uint64_t PbftEngine::proposal_due_ms() const {
@@ -497,8 +504,7 @@ void PbftEngine::try_prepare() {
     state_.my_prepare = VoteRecord{height_, view_, hash};
     persist_vote(keys_.prepare, *state_.my_prepare);
     Message message = signed_message(Vote{MessageType::kPrepare, height_, view_, hash, {}});
-    (void)votes_for(state_.prepares, view_)
-        ->add(*my_index_, hash, std::get<Vote>(message).sig.signature);
+    add_own_vote(state_.prepares, std::get<Vote>(message));
     broadcast(message);
   }
   check_prepared();
@@ -529,8 +535,7 @@ void PbftEngine::check_prepared() {
     state_.my_commit = VoteRecord{height_, view_, hash};
     persist_vote(keys_.commit, *state_.my_commit);
     Message message = signed_message(Vote{MessageType::kCommit, height_, view_, hash, {}});
-    (void)votes_for(state_.commits, view_)
-        ->add(*my_index_, hash, std::get<Vote>(message).sig.signature);
+    add_own_vote(state_.commits, std::get<Vote>(message));
     broadcast(message);
   }
   check_committed();
@@ -646,12 +651,8 @@ void PbftEngine::report_evidence(uint32_t offender, MessageType type, uint64_t v
 
 void PbftEngine::update_wake() {
   uint64_t wake_ms = view_deadline_ms_;
-  if (view_active_ && is_primary(view_) && !mandate_ && state_.proposal_requested_view != view_) {
-    wake_ms = std::min(wake_ms, proposal_due_ms());
-  }
-  if (state_.block_source || (peer_ahead_ && sync_target_height_ >= height_)) {
-    wake_ms = std::min(wake_ms, std::max(sync_next_ms_, now_ms_ + 1));
-  }
+  if (awaiting_proposal()) wake_ms = std::min(wake_ms, proposal_due_ms());
+  if (state_.block_source && sync_next_ms_ > now_ms_) wake_ms = std::min(wake_ms, sync_next_ms_);
   if (wake_emitted_ms_ == wake_ms) return;
   wake_emitted_ms_ = wake_ms;
   pending_.wake_at_ms = wake_ms;
@@ -675,7 +676,7 @@ void PbftEngine::advance() {
   holding_ = false;
   hold_handed_ = false;
   drain();
-  maybe_request_proposal();
+  run_timers();
   update_wake();
 }
 
@@ -706,6 +707,15 @@ std::shared_ptr<const chain::ValidatorSet> PbftEngine::validators_for(uint64_t h
   auto it = validator_sets_.upper_bound(height);
   if (it == validator_sets_.begin()) return it->second;
   return std::prev(it)->second;
+}
+
+void PbftEngine::add_own_vote(std::map<uint64_t, VoteSet>& sets, const Vote& vote) {
+  SYNOD_ASSERT(my_index_.has_value());
+  VoteSet* set = votes_for(sets, vote.view);
+  if (set == nullptr) return;  // a view too old to track; the vote stays recorded and sent
+  // A conflict here means another process signs with our key (a misconfigured twin): the set
+  // keeps the vote it saw first, as for any validator.
+  (void)set->add(*my_index_, vote.block_hash, vote.sig.signature);
 }
 
 // The vote set of `view`, made on first use; nullptr for a view below every tracked one once

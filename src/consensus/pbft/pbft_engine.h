@@ -119,6 +119,7 @@ class PbftEngine final : public Engine {
 
   // Events.
   void on_tick(uint64_t now_ms);
+  void run_timers();
   void on_peer_message(const PeerMessage& message);
   void on_proposal(const chain::Block& block);
   void on_verdict(const Verdict& verdict);
@@ -133,6 +134,7 @@ class PbftEngine final : public Engine {
 
   // Normal case (§4.2).
   void maybe_request_proposal();
+  bool awaiting_proposal() const;
   uint64_t proposal_due_ms() const;
   chain::BlockHeader header_template() const;
   Status check_header(const chain::BlockHeader& header, uint64_t view) const;
@@ -189,6 +191,7 @@ class PbftEngine final : public Engine {
   bool is_primary(uint64_t view) const;
   std::shared_ptr<const chain::ValidatorSet> validators_for(uint64_t height) const;
   VoteSet* votes_for(std::map<uint64_t, VoteSet>& sets, uint64_t view);
+  void add_own_vote(std::map<uint64_t, VoteSet>& sets, const Vote& vote);
   const std::string& chain_id() const { return genesis_.chain_id; }
 
   const PbftOptions options_;

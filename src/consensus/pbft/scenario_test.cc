@@ -199,6 +199,9 @@ void Cluster::setup(const Args& args) {
   }
   nodes_.clear();
   nodes_.resize(n);
+  queue_.clear();
+  cuts_.clear();
+  votes_seen_.clear();
   std::vector<chain::Validator> validators;
   for (size_t i = 0; i < n; ++i) {
     nodes_[i].key = key_for(static_cast<uint8_t>(i + 1));
