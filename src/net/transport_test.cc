@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <functional>
+#include <random>
 #include <thread>
 
 #include "crypto/hash.h"
@@ -560,6 +561,53 @@ TEST(Transport, OversizedFrameLengthIsRejectedBeforeAllocating) {
   raw.send_all(header);
   EXPECT_TRUE(raw.closed_within(kWaitMs));
   EXPECT_LT(node->transport->stats().read_buffer_bytes_peak, 1024u * 1024u);
+}
+
+// Valid prefixes of the handshake followed by random bytes, at every cut point.
+TEST(Transport, SurvivesRandomTailsAfterEveryHandshakePrefix) {
+  TransportConfig quick = test_config();
+  quick.handshake_timeout_ms = 300;
+  auto node = start_node(quick);
+  auto friendly = start_node();
+  link(*friendly, *node);
+  std::mt19937_64 random(42);  // fixed: a failure replays
+  crypto::KeyPair key = crypto::KeyPair::generate();
+  for (int round = 0; round < 24; ++round) {
+    Handshake handshake(Role::kInitiator, key, genesis("test"), 0);
+    Bytes prefix(handshake.hello().begin(), handshake.hello().end());
+    prefix.resize(random() % (kHelloBytes + 1));
+    Bytes tail(100 + random() % 300);  // enough to reach a decision without the timeout
+    for (uint8_t& byte : tail)
+      byte = static_cast<uint8_t>(random());
+    RawSocket raw(node->port());
+    raw.send_all(prefix);
+    raw.send_all(tail);
+    EXPECT_TRUE(raw.closed_within(kWaitMs)) << "round " << round;
+  }
+  ASSERT_TRUE(friendly->transport->send(node->id(), Channel::kConsensus, payload_of("ok")).is_ok());
+  EXPECT_TRUE(node->await_message(Channel::kConsensus));
+}
+
+TEST(Transport, PeerExchangeAbuseIsPenalized) {
+  auto node = start_node();
+  RawPeer peer(node->port(), genesis("test"));
+  ASSERT_TRUE(peer.connect().is_ok());
+  ASSERT_TRUE(node->await_connected(peer.id()));
+  // The node asks every new peer for addresses; the first answer is welcome, a second one was
+  // not asked for: it costs points but keeps the connection.
+  PeerExchangeMessage answer{PeerExchangeType::kResponse, {}};
+  peer.send_frame(frame_plaintext(Channel::kPeerExchange, answer));
+  peer.send_frame(frame_plaintext(Channel::kPeerExchange, answer));
+  EXPECT_TRUE(eventually([&] {
+    auto peers = node->transport->peers();
+    return peers.size() == 1 && peers[0].score_points == Transport::kPeerExchangeAbusePenaltyPoints;
+  }));
+  // A malformed one is a protocol violation: disconnected and banned.
+  peer.send_frame(Bytes{static_cast<uint8_t>(Channel::kPeerExchange), 2, 0xff, 0xff, 0xff, 0xff});
+  auto disconnected = node->await_disconnected(peer.id());
+  ASSERT_TRUE(disconnected) << node->log->dump();
+  EXPECT_NE(disconnected->reason.find("peer exchange"), std::string::npos) << disconnected->reason;
+  EXPECT_TRUE(eventually([&] { return node->transport->is_banned(peer.id()); }));
 }
 
 TEST(Transport, UnknownChannelBansThePeer) {
