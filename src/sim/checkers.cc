@@ -117,6 +117,14 @@ void Checkers::on_restart(uint32_t node, const StoredHashLookup& stored) {
   }
 }
 
+void Checkers::on_evidence(uint32_t offender, const std::string& kind, uint64_t height,
+                           uint64_t round) {
+  ++equivocation_.checks;
+  if (!honest_[offender]) return;
+  fail(equivocation_, fmt::format("evidence '{}' against honest node {} at height {} round {}",
+                                  kind, offender, height, round));
+}
+
 void Checkers::on_start_failure(uint32_t node, const Status& status) {
   if (!honest_[node]) return;
   ++durability_.checks;
@@ -167,7 +175,7 @@ bool Checkers::check_liveness(uint64_t now_ms) {
 }
 
 std::vector<CheckerVerdict> Checkers::verdicts() const {
-  return {agreement_, validity_, durability_, liveness_};
+  return {agreement_, validity_, durability_, liveness_, equivocation_};
 }
 
 }  // namespace synod::sim

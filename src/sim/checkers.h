@@ -7,7 +7,9 @@
 //               state root, and (for the ledger) the total supply stays the genesis supply;
 //   durability  a block an honest node committed is still in its store after each restart;
 //   liveness    once faults heal (at most f nodes faulty), every honest node commits a new
-//               height within a bound of virtual time.
+//               height within a bound of virtual time;
+//   equivocation no node reports evidence (two conflicting signed messages) against an honest
+//               node: a restarted node must never vote twice (its records are durable first).
 // Byzantine nodes are never checked. Not thread-safe.
 #pragma once
 
@@ -50,6 +52,8 @@ class Checkers {
   void on_apply_failure(uint32_t node, uint64_t height, const Status& status);
   // A node restarted; `stored` reads its store. Checks every height it committed before.
   void on_restart(uint32_t node, const StoredHashLookup& stored);
+  // Some node's engine reported evidence against `offender`.
+  void on_evidence(uint32_t offender, const std::string& kind, uint64_t height, uint64_t round);
   // An honest node could not start from its own disk.
   void on_start_failure(uint32_t node, const Status& status);
   // A node's committed height after a restart (blocks that were written but not yet reported
@@ -96,6 +100,7 @@ class Checkers {
   CheckerVerdict validity_{"validity", true, 0, ""};
   CheckerVerdict durability_{"durability", true, 0, ""};
   CheckerVerdict liveness_{"liveness", true, 0, ""};
+  CheckerVerdict equivocation_{"equivocation", true, 0, ""};
   const CheckerVerdict* failure_ = nullptr;
 };
 

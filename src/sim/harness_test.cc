@@ -273,6 +273,14 @@ TEST_F(CheckersTest, ProgressAfterHealSatisfiesLiveness) {
   EXPECT_FALSE(checkers_.failed());
 }
 
+TEST_F(CheckersTest, EvidenceAgainstAnHonestNodeFailsEquivocation) {
+  checkers_.on_evidence(3, "double-prepare", 1, 0);  // node 3 is byzantine: expected
+  EXPECT_FALSE(checkers_.failed());
+  checkers_.on_evidence(1, "double-prepare", 1, 0);
+  ASSERT_TRUE(checkers_.failed());
+  EXPECT_EQ(checkers_.failure()->name, "equivocation");
+}
+
 TEST(NodeStore, UnsyncedCommitIsLostSyncedSurvives) {
   LedgerFixture fixture;
   auto app = fixture.application();

@@ -53,6 +53,7 @@ Status Replica::start(uint64_t virtual_ms, ReplicaHost& host) {
                   .with_context("restoring the application"));
   }
   SYNOD_ASSIGN_OR_RETURN(std::vector<consensus::Record> records, store_.records());
+  const size_t record_count = records.size();
   consensus::EngineConfig engine_config;
   engine_config.genesis = *config_.genesis;
   engine_config.validators = application_->validator_set(tip.height + 1);
@@ -75,8 +76,7 @@ Status Replica::start(uint64_t virtual_ms, ReplicaHost& host) {
   SYNOD_TRY(pool_config.check());
   pool_ = std::make_unique<mempool::Mempool>(std::move(pool_config), *application_);
   ++restarts_;
-  host.trace(*this,
-             fmt::format("start tip={} records={}", tip.height, engine_config.records.size()));
+  host.trace(*this, fmt::format("start tip={} records={}", tip.height, record_count));
   tick(virtual_ms, host);
   return Status::ok();
 }

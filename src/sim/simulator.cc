@@ -434,10 +434,14 @@ void Simulator::apply_failed(Replica& replica, uint64_t height, const Status& st
 
 void Simulator::evidence(Replica& replica, const consensus::Evidence& evidence) {
   ++evidence_;
-  record(fmt::format("n{}.{} evidence {} against n{} h={}", replica.node(), replica.instance(),
-                     evidence.kind,
-                     index_of_.contains(evidence.offender) ? index_of_[evidence.offender] : 9999,
-                     evidence.height));
+  auto offender = index_of_.find(evidence.offender);
+  record(fmt::format(
+      "n{}.{} evidence {} against {} h={} r={}", replica.node(), replica.instance(), evidence.kind,
+      offender == index_of_.end() ? "a non-validator" : fmt::format("n{}", offender->second),
+      evidence.height, evidence.round));
+  if (offender != index_of_.end()) {
+    checkers_->on_evidence(offender->second, evidence.kind, evidence.height, evidence.round);
+  }
 }
 
 void Simulator::trace(Replica& replica, std::string_view line) {

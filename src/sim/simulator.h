@@ -85,7 +85,7 @@ struct Summary {
   uint64_t transactions_generated = 0;
   uint64_t transactions_committed = 0;
   uint64_t evidence = 0;
-  std::vector<CheckerVerdict> verdicts;  // the four checkers, then "bounds"
+  std::vector<CheckerVerdict> verdicts;  // the checkers, then "bounds"
   Hash256 digest;
   bool passed = true;
   std::string failure;             // "checker: detail" of the first failure
