@@ -1,7 +1,5 @@
 #include "ledger/state_tree.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
@@ -110,18 +108,13 @@ bool verify_state_proof(const Hash256& root, const Hash256& key,
 
 namespace {
 
-constexpr size_t kHugePageBytes = size_t{2} << 20;
-
-// Uninitialised storage for `count` nodes; nodes are trivially copyable and written before use.
+// Uninitialised storage; nodes are trivially copyable and written before use. Cache-line aligned,
+// so that each 64-byte leaf is exactly one line.
 void* allocate_chunk(size_t bytes) {
-  size_t alignment = bytes >= kHugePageBytes ? kHugePageBytes : 64;
-  bytes = (bytes + alignment - 1) / alignment * alignment;
-  void* memory = std::aligned_alloc(alignment, bytes);
+  constexpr size_t kCacheLineBytes = 64;
+  void* memory = std::aligned_alloc(
+      kCacheLineBytes, (bytes + kCacheLineBytes - 1) / kCacheLineBytes * kCacheLineBytes);
   SYNOD_ASSERT(memory != nullptr);
-#ifdef MADV_HUGEPAGE
-  // Only a hint: without huge pages the tree is slower, not wrong.
-  if (alignment == kHugePageBytes) (void)madvise(memory, bytes, MADV_HUGEPAGE);
-#endif
   return memory;
 }
 
@@ -201,17 +194,6 @@ StateTree::NodeRef StateTree::closest_leaf(const Hash256& key) const {
   return ref;
 }
 
-void StateTree::prefetch(NodeRef ref) const {
-  if (is_leaf(ref)) {
-    __builtin_prefetch(&leaf(ref));
-  } else {
-    // An inner node is 76 bytes, so it may straddle two cache lines.
-    const auto* bytes = reinterpret_cast<const uint8_t*>(&inners_[ref]);
-    __builtin_prefetch(bytes);
-    __builtin_prefetch(bytes + sizeof(Inner) - 1);
-  }
-}
-
 const Hash256& StateTree::any_key(NodeRef ref) const {
   while (!is_leaf(ref))
     ref = inners_[ref].child[0];
@@ -225,10 +207,10 @@ std::optional<Hash256> StateTree::get(const Hash256& key) const {
   return found.value_hash;
 }
 
-void StateTree::mark_path(const Hash256& key, unsigned depth_end) {
+void StateTree::mark_path(const Hash256& key) {
   root_dirty_ = true;
   NodeRef ref = root_;
-  while (!is_leaf(ref) && inners_[ref].split_bit < depth_end) {
+  while (!is_leaf(ref)) {
     Inner& inner = inners_[ref];
     unsigned direction = key_bit(key, inner.split_bit);
     inner.dirty |= static_cast<uint8_t>(1u << direction);
@@ -250,7 +232,7 @@ void StateTree::put(const Hash256& key, const Hash256& value_hash) {
   }
   if (closest.value_hash == value_hash) return;
   closest.value_hash = value_hash;
-  mark_path(key, kKeyBits);
+  mark_path(key);
 }
 
 // Adds an inner node splitting at `split_bit` (where key first differs from the tree) above the
@@ -353,7 +335,7 @@ void StateTree::apply(std::span<const StateChange> changes) {
   }
 }
 
-void StateTree::warm_paths(std::span<const StateChange> changes) const {
+inline void StateTree::warm_paths(std::span<const StateChange> changes) const {
   SYNOD_ASSERT(changes.size() <= kApplyGroup);
   if (root_ == kNone) return;
   NodeRef refs[kApplyGroup];
@@ -434,7 +416,7 @@ void StateTree::hash_dirty_nodes() {
     } else {
       DirtyNode& parent = dirty_nodes_[node.parent];
       inners_[parent.ref].child_hash[node.direction] = hash;
-      parent.witness = witness;
+      if (witness != nullptr) parent.witness = witness;
     }
   }
 }

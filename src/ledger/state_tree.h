@@ -148,9 +148,8 @@ class StateTree {
   };
 
   // Node storage addressed by 32-bit index. Chunk c holds kFirstChunk << c nodes, so growth never
-  // moves or copies a node and the index math is a bit scan. Large chunks are 2 MiB aligned and
-  // asked to use transparent huge pages: the tree is walked at random, and TLB misses dominated
-  // lookups with 4 KiB pages. Memory not yet handed out is never touched, so it stays virtual.
+  // moves or copies a node and the index math is a bit scan. Chunks start uninitialised; a slot is
+  // written when it is handed out.
   template <typename T>
   class Pool {
    public:
@@ -192,18 +191,30 @@ class StateTree {
   Leaf& leaf(NodeRef ref) { return leaves_[ref & ~kLeafTag]; }
   const Leaf& leaf(NodeRef ref) const { return leaves_[ref & ~kLeafTag]; }
 
-  void prefetch(NodeRef ref) const;
+  // Starts loading a node into the cache. Always inlined: GCC deems a function whose only effect
+  // is a prefetch pure, and drops the calls.
+  [[gnu::always_inline]] void prefetch(NodeRef ref) const {
+    if (is_leaf(ref)) {
+      __builtin_prefetch(&leaf(ref));
+    } else {
+      // An inner node is 76 bytes, so it may straddle two cache lines.
+      const auto* bytes = reinterpret_cast<const char*>(&inners_[ref]);
+      __builtin_prefetch(bytes);
+      __builtin_prefetch(bytes + sizeof(Inner) - 1);
+    }
+  }
+
   NodeRef new_leaf(const Hash256& key, const Hash256& value_hash);
   // The leaf reached by following key's bits from the root (the root must not be kNone).
   NodeRef closest_leaf(const Hash256& key) const;
-  // Marks dirty every inner node on key's path above depth `depth_end`, and the root.
-  void mark_path(const Hash256& key, unsigned depth_end);
+  // Marks dirty every inner node on key's path, and the root.
+  void mark_path(const Hash256& key);
   void insert(const Hash256& key, const Hash256& value_hash, unsigned split_bit);
   // Some key stored under ref; every key under an inner node shares its skipped bits.
   const Hash256& any_key(NodeRef ref) const;
   // Loads the nodes on the paths of `changes` (at most kApplyGroup) into the cache, one level of
-  // every path per round.
-  void warm_paths(std::span<const StateChange> changes) const;
+  // every path per round. Always inlined, as prefetch() is.
+  [[gnu::always_inline]] void warm_paths(std::span<const StateChange> changes) const;
   // Rehashing work for root(): one dirty node found breadth first, so that the loads of a whole
   // level are in flight together, then hashed in reverse, children before parents.
   struct DirtyNode {
