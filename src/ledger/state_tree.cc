@@ -173,7 +173,8 @@ template class StateTree::Pool<StateTree::Leaf>;
 template class StateTree::Pool<StateTree::Inner>;
 
 size_t StateTree::memory_bytes() const {
-  return leaves_.memory_bytes() + inners_.memory_bytes();
+  return leaves_.memory_bytes() + inners_.memory_bytes() +
+         dirty_nodes_.capacity() * sizeof(DirtyNode);
 }
 
 StateTree::NodeRef StateTree::new_leaf(const Hash256& key, const Hash256& value_hash) {
@@ -357,7 +358,12 @@ Hash256 StateTree::root() {
   SYNOD_ASSERT(root_ != kNone);
   collect_dirty_nodes();
   hash_dirty_nodes();
-  dirty_nodes_.clear();
+  // Keep the scratch space a block's worth of changes needs; give back what a bulk load took.
+  if (dirty_nodes_.capacity() > kDirtyNodesKeptMax) {
+    dirty_nodes_ = std::vector<DirtyNode>();  // not `= {}`, which keeps the capacity
+  } else {
+    dirty_nodes_.clear();
+  }
   root_dirty_ = false;
   return root_hash_;
 }
