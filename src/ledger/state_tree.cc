@@ -372,13 +372,17 @@ void StateTree::collect_dirty_nodes() {
   SYNOD_ASSERT(dirty_nodes_.empty());
   dirty_nodes_.push_back(DirtyNode{root_, kNone, 0, 0, nullptr});
   for (size_t i = 0; i < dirty_nodes_.size(); ++i) {
+    // Nodes queued a few places ahead, rather than every child as it is queued: a whole level
+    // of prefetches at once would overflow the memory system's queue and be dropped.
+    if (i + kPrefetchDistance < dirty_nodes_.size()) {
+      prefetch(dirty_nodes_[i + kPrefetchDistance].ref);
+    }
     NodeRef ref = dirty_nodes_[i].ref;
     if (is_leaf(ref)) continue;
     const Inner& inner = inners_[ref];
     for (uint8_t direction = 0; direction < 2; ++direction) {
       if (((inner.dirty >> direction) & 1u) == 0) continue;
       NodeRef child = inner.child[direction];
-      prefetch(child);
       dirty_nodes_.push_back(DirtyNode{child, static_cast<uint32_t>(i),
                                        static_cast<uint16_t>(inner.split_bit + 1u), direction,
                                        nullptr});
@@ -387,8 +391,6 @@ void StateTree::collect_dirty_nodes() {
 }
 
 void StateTree::hash_dirty_nodes() {
-  // How far ahead of the hashing to prefetch a node and its parent.
-  constexpr size_t kPrefetchDistance = 8;
   for (size_t i = dirty_nodes_.size(); i-- > 0;) {
     if (i >= kPrefetchDistance) {
       const DirtyNode& ahead = dirty_nodes_[i - kPrefetchDistance];

@@ -226,6 +226,8 @@ class StateTree {
   };
   // The scratch capacity root() keeps between calls (3 MiB): enough for blocks of ~10,000 changes.
   static constexpr size_t kDirtyNodesKeptMax = size_t{1} << 17;
+  // How many places ahead in dirty_nodes_ root() prefetches.
+  static constexpr size_t kPrefetchDistance = 8;
   void collect_dirty_nodes();
   void hash_dirty_nodes();
 
