@@ -20,8 +20,12 @@ struct SimFlags {
   std::string seeds;  // "A..B", inclusive
   uint64_t seed_count = 0;
   uint64_t wall_seconds_max = 0;
+  bool heights_given = false;
   sim::Options options;
 };
+
+// A sweep runs many short runs: this many heights unless --heights says otherwise.
+constexpr uint64_t kSweepHeightsDefault = 40;
 
 // "A..B" (inclusive) → first seed and count.
 Result<std::pair<uint64_t, uint64_t>> parse_seed_range(const std::string& text) {
@@ -83,6 +87,8 @@ int run_sim(const SimFlags& flags) {
   options.mechanism = *mechanism;
   options.faults = *faults;
   if (flags.wall_seconds_max != 0) options.wall_time_ms_max = flags.wall_seconds_max * 1000;
+  const bool sweeping = !flags.seeds.empty() || flags.seed_count != 0;
+  if (sweeping && !flags.heights_given) options.heights = kSweepHeightsDefault;
   if (Status valid = options.check(); !valid.is_ok()) {
     std::fprintf(stderr, "synod sim: %s\n", valid.to_string().c_str());
     return 2;
@@ -117,7 +123,9 @@ Action add_sim_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--seed", options.seed, "The seed that drives the run")
       ->capture_default_str();
-  command->add_option("--heights", options.heights, "Done when every honest node commits this many")
+  command
+      ->add_option("--heights", options.heights,
+                   "Done when every honest node commits this many (a sweep's default: 40)")
       ->capture_default_str();
   auto* seeds = command->add_option("--seeds", flags->seeds, "Sweep seeds A..B (inclusive)");
   command->add_option("--seed-count", flags->seed_count, "Sweep this many seeds from --seed")
@@ -132,7 +140,10 @@ Action add_sim_command(CLI::App& app) {
                    "time (0: derived from the round timeout)")
       ->capture_default_str();
   command->add_flag("--trace", options.echo_trace, "Print every trace event");
-  return [flags] { return run_sim(*flags); };
+  return [flags, command] {
+    flags->heights_given = command->count("--heights") > 0;
+    return run_sim(*flags);
+  };
 }
 
 }  // namespace synod::apps
