@@ -1,0 +1,128 @@
+#include "node/protocol.h"
+
+namespace synod::node {
+namespace {
+
+// The smallest encodings, for list_size's check against the remaining input.
+constexpr size_t kCertifiedBlockBytesMin = 200;
+constexpr size_t kTransactionBytesMin = 100;
+
+void encode_entry(Writer& writer, const CertifiedBlock& entry) {
+  entry.block.encode(writer);
+  entry.certificate.encode(writer);
+}
+
+}  // namespace
+
+Bytes encode_sync_message(const SyncMessage& message) {
+  Writer writer;
+  std::visit(
+      [&](const auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, StatusMessage>) {
+          writer.u8(static_cast<uint8_t>(SyncType::kStatus));
+          writer.u64(m.height);
+          writer.fixed(m.tip_hash);
+        } else if constexpr (std::is_same_v<T, GetBlocks>) {
+          writer.u8(static_cast<uint8_t>(SyncType::kGetBlocks));
+          writer.u64(m.height_from);
+          writer.u32(m.count);
+        } else {
+          writer.u8(static_cast<uint8_t>(SyncType::kBlocks));
+          writer.u64(m.height_from);
+          writer.list_size(m.blocks.size());
+          for (const CertifiedBlock& entry : m.blocks)
+            encode_entry(writer, entry);
+        }
+      },
+      message);
+  return writer.take();
+}
+
+Result<SyncMessage> decode_sync_message(ByteView payload) {
+  Reader reader(payload);
+  SyncMessage out;
+  switch (static_cast<SyncType>(reader.u8())) {
+    case SyncType::kStatus: {
+      StatusMessage status;
+      status.height = reader.u64();
+      status.tip_hash = reader.fixed<32>();
+      out = status;
+      break;
+    }
+    case SyncType::kGetBlocks: {
+      GetBlocks request;
+      request.height_from = reader.u64();
+      request.count = reader.u32();
+      if (reader.ok() && (request.count == 0 || request.count > kSyncBatchBlocksMax)) {
+        reader.fail("sync: GetBlocks count out of range");
+      }
+      out = request;
+      break;
+    }
+    case SyncType::kBlocks: {
+      BlocksMessage blocks;
+      blocks.height_from = reader.u64();
+      const size_t count = reader.list_size(kSyncBatchBlocksMax, kCertifiedBlockBytesMin);
+      for (size_t i = 0; i < count && reader.ok(); ++i) {
+        CertifiedBlock entry;
+        entry.block = chain::Block::decode_from(reader);
+        entry.certificate = chain::Certificate::decode_from(reader);
+        if (reader.ok() && entry.block.height() != blocks.height_from + i) {
+          reader.fail("sync: Blocks are not consecutive from height_from");
+        }
+        blocks.blocks.push_back(std::move(entry));
+      }
+      out = std::move(blocks);
+      break;
+    }
+    default:
+      reader.fail("sync: unknown message type");
+  }
+  Status status = reader.finish();
+  if (!status.is_ok()) return status;
+  return out;
+}
+
+Bytes encode_certified_block(const CertifiedBlock& entry) {
+  Writer writer;
+  encode_entry(writer, entry);
+  return writer.take();
+}
+
+Bytes encode_blocks_message(uint64_t height_from, const std::vector<Bytes>& encoded_entries) {
+  SYNOD_ASSERT(encoded_entries.size() <= kSyncBatchBlocksMax);
+  size_t bytes = 16;
+  for (const Bytes& entry : encoded_entries)
+    bytes += entry.size();
+  Writer writer(bytes);
+  writer.u8(static_cast<uint8_t>(SyncType::kBlocks));
+  writer.u64(height_from);
+  writer.list_size(encoded_entries.size());
+  for (const Bytes& entry : encoded_entries)
+    writer.raw(entry);
+  return writer.take();
+}
+
+Bytes encode_transaction_batch(const std::vector<Bytes>& transactions) {
+  SYNOD_ASSERT(transactions.size() <= kGossipBatchTransactionsMax);
+  Writer writer;
+  writer.list_size(transactions.size());
+  for (const Bytes& tx : transactions)
+    writer.bytes(tx);
+  return writer.take();
+}
+
+Result<std::vector<Bytes>> decode_transaction_batch(ByteView payload) {
+  Reader reader(payload);
+  const size_t count = reader.list_size(kGossipBatchTransactionsMax, kTransactionBytesMin);
+  std::vector<Bytes> out;
+  out.reserve(count);
+  for (size_t i = 0; i < count && reader.ok(); ++i)
+    out.push_back(reader.bytes(chain::kTransactionBytesMax));
+  Status status = reader.finish();
+  if (!status.is_ok()) return status;
+  return out;
+}
+
+}  // namespace synod::node

@@ -1,0 +1,69 @@
+// What nodes say to each other on the transport's block sync and transactions channels (the
+// consensus channel carries the engine's own messages untouched). Canonical codec, strict decoding,
+// every list bounded by a named limit checked before allocating. Plain values.
+//
+// Block sync channel, one tag byte then:
+//   1 Status     height u64 | tip hash (32)          "I have applied up to height"
+//   2 GetBlocks  height_from u64 | count u32         ask for count blocks from height_from on
+//   3 Blocks     height_from u64 | list of (block | certificate)
+//                 consecutive heights from height_from; empty when the peer has none of them
+// Transactions channel:
+//   list of transaction encodings (each at most kTransactionBytesMax)
+#pragma once
+
+#include <variant>
+#include <vector>
+
+#include "base/codec.h"
+#include "chain/block.h"
+
+namespace synod::node {
+
+inline constexpr uint32_t kSyncBatchBlocksMax = 256;
+// A Blocks answer stops adding blocks past this many bytes (it always carries at least one).
+inline constexpr size_t kSyncResponseBytesMax = 8 * 1024 * 1024;
+inline constexpr size_t kGossipBatchTransactionsMax = 1'024;
+// A gossip batch is sent once it reaches this many bytes (or at the end of a loop iteration).
+inline constexpr size_t kGossipBatchBytesMax = 1024 * 1024;
+
+enum class SyncType : uint8_t { kStatus = 1, kGetBlocks = 2, kBlocks = 3 };
+
+struct StatusMessage {
+  uint64_t height = 0;
+  Hash256 tip_hash;
+  friend bool operator==(const StatusMessage&, const StatusMessage&) = default;
+};
+
+struct GetBlocks {
+  uint64_t height_from = 0;
+  uint32_t count = 0;  // 1..kSyncBatchBlocksMax
+  friend bool operator==(const GetBlocks&, const GetBlocks&) = default;
+};
+
+struct CertifiedBlock {
+  chain::Block block;
+  chain::Certificate certificate;
+  friend bool operator==(const CertifiedBlock&, const CertifiedBlock&) = default;
+};
+
+struct BlocksMessage {
+  uint64_t height_from = 0;
+  std::vector<CertifiedBlock> blocks;
+  friend bool operator==(const BlocksMessage&, const BlocksMessage&) = default;
+};
+
+using SyncMessage = std::variant<StatusMessage, GetBlocks, BlocksMessage>;
+
+Bytes encode_sync_message(const SyncMessage& message);
+// kCorrupt for anything that does not decode strictly or breaks a limit.
+Result<SyncMessage> decode_sync_message(ByteView payload);
+
+// A Blocks message assembled from entries encoded one at a time (encode_certified_block), so a
+// server can stop at kSyncResponseBytesMax without encoding anything twice.
+Bytes encode_certified_block(const CertifiedBlock& entry);
+Bytes encode_blocks_message(uint64_t height_from, const std::vector<Bytes>& encoded_entries);
+
+Bytes encode_transaction_batch(const std::vector<Bytes>& transactions);
+Result<std::vector<Bytes>> decode_transaction_batch(ByteView payload);
+
+}  // namespace synod::node

@@ -1,0 +1,75 @@
+#include "node/protocol.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/hash.h"
+
+namespace synod::node {
+namespace {
+
+CertifiedBlock entry_at(uint64_t height) {
+  CertifiedBlock entry;
+  entry.block.header.chain_id = "synod-test";
+  entry.block.header.height = height;
+  entry.block.header.time_ms = 1000 + height;
+  entry.block.header.transactions_root = entry.block.compute_transactions_root();
+  entry.certificate.height = height;
+  entry.certificate.block_hash = entry.block.hash();
+  return entry;
+}
+
+TEST(ProtocolTest, SyncMessagesRoundTrip) {
+  const Hash256 tip = crypto::sha256(as_bytes("tip"));
+  for (const SyncMessage& message :
+       {SyncMessage{StatusMessage{42, tip}}, SyncMessage{GetBlocks{7, 16}},
+        SyncMessage{BlocksMessage{5, {entry_at(5), entry_at(6)}}},
+        SyncMessage{BlocksMessage{9, {}}}}) {
+    const Bytes encoded = encode_sync_message(message);
+    auto decoded = decode_sync_message(encoded);
+    ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
+    EXPECT_EQ(*decoded, message);
+  }
+  std::vector<Bytes> entries = {encode_certified_block(entry_at(3)),
+                                encode_certified_block(entry_at(4))};
+  EXPECT_EQ(encode_blocks_message(3, entries),
+            encode_sync_message(BlocksMessage{3, {entry_at(3), entry_at(4)}}));
+}
+
+TEST(ProtocolTest, SyncDecodingIsStrict) {
+  EXPECT_FALSE(decode_sync_message(Bytes{}).is_ok());
+  EXPECT_FALSE(decode_sync_message(Bytes{9}).is_ok());
+  Bytes status = encode_sync_message(StatusMessage{1, {}});
+  status.push_back(0);
+  EXPECT_FALSE(decode_sync_message(status).is_ok());  // trailing byte
+  EXPECT_FALSE(decode_sync_message(encode_sync_message(GetBlocks{1, 0})).is_ok());
+  EXPECT_FALSE(
+      decode_sync_message(encode_sync_message(GetBlocks{1, kSyncBatchBlocksMax + 1})).is_ok());
+  // Blocks that are not consecutive from height_from.
+  EXPECT_FALSE(
+      decode_sync_message(encode_sync_message(BlocksMessage{5, {entry_at(5), entry_at(7)}}))
+          .is_ok());
+  // A huge count with no bytes behind it is refused before anything is reserved.
+  Writer writer;
+  writer.u8(static_cast<uint8_t>(SyncType::kBlocks));
+  writer.u64(1);
+  writer.u32(kSyncBatchBlocksMax);
+  EXPECT_FALSE(decode_sync_message(writer.buffer()).is_ok());
+}
+
+TEST(ProtocolTest, TransactionBatchesRoundTripAndAreBounded) {
+  std::vector<Bytes> transactions = {Bytes(150, 1), Bytes(200, 2)};
+  auto decoded = decode_transaction_batch(encode_transaction_batch(transactions));
+  ASSERT_TRUE(decoded.is_ok());
+  EXPECT_EQ(*decoded, transactions);
+
+  Writer oversized;
+  oversized.list_size(1);
+  oversized.bytes(Bytes(chain::kTransactionBytesMax + 1, 0));
+  EXPECT_FALSE(decode_transaction_batch(oversized.buffer()).is_ok());
+  Writer too_many;
+  too_many.u32(kGossipBatchTransactionsMax + 1);
+  EXPECT_FALSE(decode_transaction_batch(too_many.buffer()).is_ok());
+}
+
+}  // namespace
+}  // namespace synod::node
