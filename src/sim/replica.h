@@ -74,6 +74,9 @@ struct ReplicaConfig {
   size_t pending_transactions_max = 4'096;
   uint64_t nonce_gap_max = 16;
   size_t frame_bytes_max = consensus::kMessageBytesMax;
+  // A deliberately broken driver that never persists the engine's records, so tests can show
+  // that the checkers catch what such a bug causes (a restarted node voting twice).
+  bool bug_skip_records = false;
 };
 
 class Replica {

@@ -219,6 +219,7 @@ void Simulator::build_nodes(std::vector<crypto::KeyPair> validator_keys) {
       config.engine_factory = options_.engine_factory;
       config.application_factory = options_.application_factory;
       config.clock_skew_ms = node.clock_skew_ms;
+      config.bug_skip_records = options_.bug_skip_records && !node.profile.byzantine();
       node.replicas.push_back(std::make_unique<Replica>(std::move(config), prng_.fork()));
     }
     node.armed_timers.resize(instances);

@@ -55,6 +55,9 @@ struct Options {
   uint64_t wall_time_ms_max = 30 * 60 * 1000;
 
   bool echo_trace = false;  // print every trace line as it happens
+  // Test-only: honest nodes run a driver that never persists engine records (replica.h), to
+  // show that the checkers catch the double votes that follow.
+  bool bug_skip_records = false;
 
   // Production defaults (consensus::make_engine, ledger::Ledger, its total supply) when empty;
   // tests inject doubles.
