@@ -1,0 +1,169 @@
+// Network input and the node's own protocols: the consensus channel feeds the engine, the
+// transactions channel the mempool (and gossip), the block sync channel BlockSync.
+#include <fmt/format.h>
+
+#include "node/node.h"
+#include "node/node_internal.h"
+
+namespace synod::node {
+
+// Moves transport events into the DriverQueue, so the driver waits in one place. When the queue
+// is full push_event waits, the transport's inbox fills, and the transport stops reading.
+void Node::pump() {
+  constexpr uint64_t kWaitMs = 100;  // how soon a stop is noticed
+  while (!stop_requested_.load()) {
+    std::optional<net::Event> event = transport_->wait(kWaitMs);
+    if (!event) continue;
+    if (!queue_.push_event(std::move(*event))) break;
+  }
+}
+
+void Node::on_network_event(net::Event& event) {
+  if (auto* connected = std::get_if<net::PeerConnected>(&event)) {
+    log_->info("peer {} connected ({}, {})", short_hex(connected->node_id),
+               connected->remote.to_string(),
+               connected->direction == net::Direction::kInbound ? "inbound" : "outbound");
+    block_sync_.add_peer(connected->node_id);
+    const Bytes status = encode_sync_message(StatusMessage{tip_.height, tip_.hash});
+    (void)transport_->send(connected->node_id, net::Channel::kBlockSync, status);
+    return;
+  }
+  if (auto* disconnected = std::get_if<net::PeerDisconnected>(&event)) {
+    log_->info("peer {} disconnected: {}", short_hex(disconnected->node_id), disconnected->reason);
+    block_sync_.remove_peer(disconnected->node_id);
+    return;
+  }
+  net::Message& message = std::get<net::Message>(event);
+  switch (message.channel) {
+    case net::Channel::kConsensus:
+      on_consensus_message(message);
+      return;
+    case net::Channel::kTransactions:
+      on_transaction_batch(message);
+      return;
+    case net::Channel::kBlockSync:
+      on_sync_message(message);
+      return;
+    default:
+      return;  // the transport delivers application channels only
+  }
+}
+
+void Node::on_consensus_message(net::Message& message) {
+  counters_->consensus_messages_in++;
+  engine_->step(consensus::PeerMessage{message.from, std::move(message.payload)});
+}
+
+void Node::penalize(const net::NodeId& peer, std::string_view reason, uint32_t points) {
+  counters_->peer_penalties++;
+  log_->debug("penalising peer {} ({} points): {}", short_hex(peer), points, reason);
+  transport_->penalize(peer, reason, points);
+}
+
+// ---- Transaction gossip ----
+
+// A batch from a peer goes through the mempool like any submission; what it admits is new here,
+// so it is passed on (flooding: each node forwards each transaction at most once, because the
+// mempool refuses the copies that come back).
+void Node::on_transaction_batch(net::Message& message) {
+  auto decoded = decode_transaction_batch(message.payload);
+  if (!decoded.is_ok()) {
+    penalize(message.from, "malformed transaction batch", kMalformedPenaltyPoints);
+    return;
+  }
+  counters_->gossip_batches_in++;
+  counters_->gossip_transactions_in += decoded->size();
+  auto copies = std::make_shared<std::vector<Bytes>>(*decoded);
+  const net::NodeId from = message.from;
+  Status submitted = mempool_->submit_batch(
+      std::move(decoded).value(), [this, copies, from](std::vector<mempool::Admission> results) {
+        bool invalid = false;
+        for (size_t i = 0; i < results.size(); ++i) {
+          const Code code = results[i].status.code();
+          if (code == Code::kOk) queue_gossip(std::move((*copies)[i]));
+          invalid |= code == Code::kCorrupt || code == Code::kUnauthenticated ||
+                     code == Code::kInvalidArgument;
+        }
+        if (invalid)
+          penalize(from, "invalid transaction in a batch", kInvalidTransactionPenaltyPoints);
+      });
+  if (!submitted.is_ok()) log_->debug("transaction batch dropped: {}", submitted.to_string());
+}
+
+void Node::queue_gossip(Bytes encoded) {
+  gossip_batch_bytes_ += encoded.size();
+  gossip_batch_.push_back(std::move(encoded));
+  if (gossip_batch_.size() >= kGossipBatchTransactionsMax ||
+      gossip_batch_bytes_ >= kGossipBatchBytesMax) {
+    flush_gossip();
+  }
+}
+
+void Node::flush_gossip() {
+  if (gossip_batch_.empty()) return;
+  const Bytes payload = encode_transaction_batch(gossip_batch_);
+  transport_->broadcast(net::Channel::kTransactions, payload);
+  counters_->gossip_batches_out++;
+  gossip_batch_.clear();
+  gossip_batch_bytes_ = 0;
+}
+
+// ---- Block sync messages ----
+
+void Node::on_sync_message(net::Message& message) {
+  auto decoded = decode_sync_message(message.payload);
+  if (!decoded.is_ok()) {
+    penalize(message.from, "malformed sync message: " + decoded.status().message(),
+             kMalformedPenaltyPoints);
+    return;
+  }
+  if (auto* status = std::get_if<StatusMessage>(&*decoded)) {
+    block_sync_.on_status(message.from, status->height);
+  } else if (auto* request = std::get_if<GetBlocks>(&*decoded)) {
+    serve_blocks(message.from, *request);
+  } else {
+    auto& blocks = std::get<BlocksMessage>(*decoded);
+    Status taken = block_sync_.on_blocks(message.from, std::move(blocks), now_ms());
+    if (!taken.is_ok()) penalize(message.from, taken.message(), kUnaskedBlocksPenaltyPoints);
+  }
+}
+
+// Answers from the ChainStore: consecutive blocks with certificates, at most what was asked and
+// about kSyncResponseBytesMax, always at least one block when we have it. Blocks committed in
+// this iteration are readable already; they are final (certified), so serving them before the
+// iteration's sync is harmless.
+void Node::serve_blocks(const net::NodeId& peer, const GetBlocks& request) {
+  if (!block_sync_.allow_serve(peer, now_ms())) {
+    log_->debug("sync: peer {} asks too often", short_hex(peer));
+    return;
+  }
+  counters_->sync_requests_served++;
+  std::vector<Bytes> entries;
+  size_t bytes = 0;
+  const uint64_t tip = tip_.height;
+  for (uint64_t height = request.height_from;
+       height >= 1 && height <= tip && entries.size() < request.count; ++height) {
+    auto block = chain_->block(height);
+    auto certificate = chain_->certificate(height);
+    if (!block.is_ok() || !certificate.is_ok() || !*block || !*certificate) {
+      log_->error("sync: cannot read block {} to serve: {} {}", height, block.status().to_string(),
+                  certificate.status().to_string());
+      break;
+    }
+    Bytes entry =
+        encode_certified_block(CertifiedBlock{std::move(**block), std::move(**certificate)});
+    if (!entries.empty() && bytes + entry.size() > kSyncResponseBytesMax) break;
+    bytes += entry.size();
+    entries.push_back(std::move(entry));
+  }
+  const Bytes payload = encode_blocks_message(request.height_from, entries);
+  Status sent = transport_->send(peer, net::Channel::kBlockSync, payload);
+  if (!sent.is_ok()) log_->debug("sync: answer to {}: {}", short_hex(peer), sent.to_string());
+}
+
+void Node::broadcast_status() {
+  const Bytes status = encode_sync_message(StatusMessage{tip_.height, tip_.hash});
+  transport_->broadcast(net::Channel::kBlockSync, status);
+}
+
+}  // namespace synod::node
