@@ -1,17 +1,20 @@
 // The `synod` binary: a thin main() that parses the command line and runs one subcommand.
-// Subcommands: sim (the deterministic simulator). init, start and localnet come with the node.
+// Subcommands: sim (the deterministic simulator); init and start (the node). localnet comes next.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <map>
 #include <string>
 
 #include "apps/commands.h"
+#include "apps/node_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app("synod: a blockchain node with pluggable consensus", "synod");
   app.require_subcommand(1);
   std::map<std::string, synod::apps::Action> actions;
   actions["sim"] = synod::apps::add_sim_command(app);
+  actions["init"] = synod::apps::add_init_command(app);
+  actions["start"] = synod::apps::add_start_command(app);
   CLI11_PARSE(app, argc, argv);
   for (const CLI::App* subcommand : app.get_subcommands()) {
     auto action = actions.find(subcommand->get_name());
