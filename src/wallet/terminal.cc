@@ -6,7 +6,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
+#include <iterator>
+#include <optional>
 
 #include "wallet/files.h"
 
@@ -51,6 +54,42 @@ Result<std::string> read_line(int fd) {
   return line;
 }
 
+// While echo is off, a signal that ends the process (Ctrl-C) first turns echo back on, so the
+// shell is not left typing blind. The handler only calls async-signal-safe functions.
+int g_echo_fd = -1;
+termios g_echo_saved{};
+constexpr int kEndingSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+void restore_echo_and_reraise(int signal_number) {
+  if (g_echo_fd >= 0) ::tcsetattr(g_echo_fd, TCSAFLUSH, &g_echo_saved);
+  ::signal(signal_number, SIG_DFL);
+  ::raise(signal_number);
+}
+
+class EchoGuard {
+ public:
+  EchoGuard(int fd, const termios& saved) {
+    g_echo_fd = fd;
+    g_echo_saved = saved;
+    struct sigaction action {};
+    action.sa_handler = restore_echo_and_reraise;
+    sigemptyset(&action.sa_mask);
+    for (size_t i = 0; i < std::size(kEndingSignals); ++i)
+      ::sigaction(kEndingSignals[i], &action, &previous_[i]);
+  }
+  ~EchoGuard() {
+    ::tcsetattr(g_echo_fd, TCSAFLUSH, &g_echo_saved);
+    for (size_t i = 0; i < std::size(kEndingSignals); ++i)
+      ::sigaction(kEndingSignals[i], &previous_[i], nullptr);
+    g_echo_fd = -1;
+  }
+  EchoGuard(const EchoGuard&) = delete;
+  EchoGuard& operator=(const EchoGuard&) = delete;
+
+ private:
+  struct sigaction previous_[std::size(kEndingSignals)]{};
+};
+
 }  // namespace
 
 Result<std::string> prompt_terminal(const std::string& prompt, bool secret) {
@@ -61,17 +100,17 @@ Result<std::string> prompt_terminal(const std::string& prompt, bool secret) {
                      std::string(kPasswordEnvironmentVariable) + " environment variable)");
   }
   termios saved{};
-  bool echo_off = false;
+  std::optional<EchoGuard> guard;
   if (secret && ::tcgetattr(fd, &saved) == 0) {
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     quiet.c_lflag |= ECHONL;
-    echo_off = ::tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
+    guard.emplace(fd, saved);
+    if (::tcsetattr(fd, TCSAFLUSH, &quiet) != 0) guard.reset();
   }
-  Result<std::string> line = error(Code::kInternal, "unset");
   Status written = write_text(fd, prompt);
-  line = written.is_ok() ? read_line(fd) : Result<std::string>(written);
-  if (echo_off) ::tcsetattr(fd, TCSAFLUSH, &saved);
+  Result<std::string> line = written.is_ok() ? read_line(fd) : Result<std::string>(written);
+  guard.reset();
   ::close(fd);
   return line;
 }
