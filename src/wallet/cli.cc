@@ -129,8 +129,10 @@ int Context::fail(const Failure& failure) {
   return failure.exit_code;
 }
 
-int Context::done(const Json& result) {
-  if (json()) out() << result.dump() << "\n";
+int Context::done(Json result) {
+  if (!json()) return kExitOk;
+  result["failures"] = failures_json(failures_);
+  out() << result.dump() << "\n";
   return kExitOk;
 }
 
@@ -140,6 +142,7 @@ void Context::warn(const std::string& text) {
 
 void Context::report_failures(const std::vector<NodeFailure>& failures) {
   for (const NodeFailure& failure : failures) {
+    failures_.push_back(failure);
     if (failure.status.code() == Code::kCorrupt) {
       warn("a node gave a wrong answer and was skipped (it may be faulty or lying): " +
            failure.status.message());

@@ -69,10 +69,12 @@ class Context {
   // Prints a failure (human or JSON) and returns its exit code.
   int fail(const Failure& failure);
   int fail(int exit_code, const Status& status) { return fail(Failure{exit_code, status}); }
-  // Prints the result object (JSON mode) and returns kExitOk.
-  int done(const Json& result);
+  // Prints the result object (JSON mode, with "failures": every node skipped during the
+  // command) and returns kExitOk.
+  int done(Json result);
   // A warning for people (stderr); JSON mode reports failures in the result instead.
   void warn(const std::string& text);
+  // Records nodes that were skipped (down, or gave a wrong answer) and warns about each.
   void report_failures(const std::vector<NodeFailure>& failures);
 
  private:
@@ -81,6 +83,7 @@ class Context {
   std::optional<WalletConfig> config_;
   std::optional<TrustAnchor> anchor_;
   std::unique_ptr<RpcClient> client_;
+  std::vector<NodeFailure> failures_;  // every node skipped during this command
 };
 
 inline constexpr size_t kNewPasswordBytesMin = 8;

@@ -24,8 +24,7 @@ Step<chain::Address> resolve_account(Context& context, const std::string& select
 Json inclusion_json(const TransactionReport& report) {
   Json out{{"id", report.id.hex()},
            {"status", transaction_state_name(report.state)},
-           {"node", report.endpoint},
-           {"failures", failures_json(report.failures)}};
+           {"node", report.endpoint}};
   if (report.inclusion) {
     out["height"] = report.inclusion->height;
     out["position"] = report.inclusion->position;
@@ -37,7 +36,6 @@ Json inclusion_json(const TransactionReport& report) {
 }
 
 void print_report(Context& context, const TransactionReport& report) {
-  context.report_failures(report.failures);
   if (report.inclusion) {
     context.out() << "committed " << report.id.hex() << "\n"
                   << "  height    " << report.inclusion->height << " (position "
@@ -128,6 +126,7 @@ int submit_and_wait(Context& context, const chain::Transaction& transaction, boo
   progress.finish();
   if (!report.is_ok())
     return context.fail(exit_code_for_node_error(report.status()), report.status());
+  context.report_failures(report->failures);
   if (context.json()) {
     Json committed = inclusion_json(*report);
     for (auto& [key, value] : committed.items())
@@ -168,6 +167,7 @@ int run_balance(Context& context, const std::string& selector) {
   if (!report.is_ok()) {
     return context.fail(exit_code_for_node_error(report.status()), report.status());
   }
+  context.report_failures(report->failures);
   const VerifiedAccount& account = report->account;
   if (context.json()) {
     return context.done(Json{{"address", account.address.to_string()},
@@ -178,10 +178,8 @@ int run_balance(Context& context, const std::string& selector) {
                              {"block_hash", account.block_hash.hex()},
                              {"state_root", account.state_root.hex()},
                              {"verified", true},
-                             {"node", report->endpoint},
-                             {"failures", failures_json(report->failures)}});
+                             {"node", report->endpoint}});
   }
-  context.report_failures(report->failures);
   context.out() << "address   " << account.address.to_string() << "\n"
                 << "balance   " << account.account.balance << "\n"
                 << "nonce     " << account.account.nonce << "\n"
@@ -297,6 +295,7 @@ int run_status(Context& context, const std::string& id_text) {
   if (!report.is_ok()) {
     return context.fail(exit_code_for_node_error(report.status()), report.status());
   }
+  context.report_failures(report->failures);
   if (context.json()) return context.done(inclusion_json(*report));
   print_report(context, *report);
   return kExitOk;

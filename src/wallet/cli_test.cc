@@ -178,6 +178,12 @@ TEST_F(CliTest, ALyingNodeIsSkippedAndNamed) {
   EXPECT_NE(out_.str().find("balance   1000"), std::string::npos);
   EXPECT_NE(err_.str().find("a node gave a wrong answer and was skipped"), std::string::npos);
   EXPECT_NE(err_.str().find(liar.url()), std::string::npos);
+  ASSERT_EQ(run({"--json", "balance"}), kExitOk);
+  Json result = json_out();
+  EXPECT_EQ(result["node"], node_.url());
+  ASSERT_EQ(result["failures"].size(), 1u);
+  EXPECT_EQ(result["failures"][0]["node"], liar.url());
+  EXPECT_EQ(result["failures"][0]["reason"], "corrupt");
   // With only the liar, nothing verifies.
   EXPECT_EQ(run({"--endpoint", liar.url(), "balance"}), kExitUnverified);
   EXPECT_NE(err_.str().find("forged"), std::string::npos) << err_.str();
