@@ -234,7 +234,28 @@ TEST_F(NodeTest, AFalseCommitClaimIsCaught) {
   auto report = fetch_transaction(rpc, anchor_, tx.id());
   ASSERT_FALSE(report.is_ok());
   EXPECT_EQ(report.status().code(), Code::kCorrupt);
-  EXPECT_NE(report.status().message().find("no block proves it"), std::string::npos);
+  EXPECT_NE(report.status().message().find("its block does not prove it"), std::string::npos);
+}
+
+TEST_F(NodeTest, AFalseCommitClaimFailsOverToAnHonestNode) {
+  FakeNode liar({alice(), bob()}, 1'000);
+  liar.set_faults(NodeFaults{.claim_false_commit = true});
+  liar.start();
+  node_.start();
+  RpcClient rpc = client({liar.url(), node_.url()});
+  chain::Transaction tx =
+      chain::make_transfer(ledger::testing::kChainId, alice(), 0, 1, address_of(bob()), 5);
+  auto unknown = fetch_transaction(rpc, anchor_, tx.id());
+  ASSERT_TRUE(unknown.is_ok()) << unknown.status().to_string();
+  EXPECT_EQ(unknown->state, TransactionState::kUnknown);
+  EXPECT_EQ(unknown->endpoint, node_.url());
+  ASSERT_EQ(unknown->failures.size(), 1u);
+  EXPECT_EQ(unknown->failures[0].status.code(), Code::kCorrupt);
+  ASSERT_TRUE(submit_transaction(rpc, tx).is_ok());
+  auto committed = fetch_transaction(rpc, anchor_, tx.id());
+  ASSERT_TRUE(committed.is_ok());
+  ASSERT_TRUE(committed->inclusion.has_value());
+  EXPECT_EQ(committed->inclusion->height, 2u);
 }
 
 TEST_F(NodeTest, WaitingTimesOutWithAClearMessage) {

@@ -131,35 +131,35 @@ Result<SubmitReport> submit_transaction(RpcClient& client, const chain::Transact
 Result<TransactionReport> fetch_transaction(RpcClient& client, const TrustAnchor& anchor,
                                             const Hash256& id) {
   std::optional<TransactionClaim> claim;
+  std::optional<VerifiedInclusion> inclusion;
+  // A node that says "committed" must prove it with its block, or it counts as a wrong answer and
+  // the next node is asked.
   auto check_claim = [&](const Json& result) -> Status {
-    auto parsed = parse_claim(result, id);
-    if (!parsed.is_ok()) return parsed.status();
-    claim = *parsed;
-    return Status::ok();
+    SYNOD_ASSIGN_OR_RETURN(TransactionClaim parsed, parse_claim(result, id));
+    claim = parsed;
+    inclusion.reset();
+    if (parsed.state != TransactionState::kCommitted) return Status::ok();
+    auto check_block = [&](const Json& block) -> Status {
+      auto verified = verify_block_inclusion(anchor, id, parsed.height, parsed.position, block);
+      if (!verified.is_ok()) return verified.status();
+      inclusion = *verified;
+      return Status::ok();
+    };
+    auto block = client.call_one(client.answering_endpoint(), "get_block",
+                                 Json{{"height", parsed.height}}, check_block);
+    if (block.is_ok()) return Status::ok();
+    Code code =
+        block.status().code() == Code::kUnavailable || block.status().code() == Code::kTimeout
+            ? Code::kUnavailable
+            : Code::kCorrupt;
+    return Status(code, "says the transaction is committed at height " +
+                            std::to_string(parsed.height) +
+                            ", but its block does not prove it: " + block.status().message());
   };
   SYNOD_ASSIGN_OR_RETURN(RpcAnswer answer,
                          client.call("get_transaction", Json{{"id", id.hex()}}, check_claim));
-  TransactionReport report{id,           claim->state,    claim->outcome,
-                           std::nullopt, answer.endpoint, std::move(answer.failures)};
-  if (claim->state != TransactionState::kCommitted) return report;
-  std::optional<VerifiedInclusion> inclusion;
-  auto check_block = [&](const Json& result) -> Status {
-    auto verified = verify_block_inclusion(anchor, id, claim->height, claim->position, result);
-    if (!verified.is_ok()) return verified.status();
-    inclusion = *verified;
-    return Status::ok();
-  };
-  auto block = client.call("get_block", Json{{"height", claim->height}}, check_block);
-  if (!block.is_ok()) {
-    return Status(block.status().code(),
-                  report.endpoint + " says the transaction is committed at height " +
-                      std::to_string(claim->height) +
-                      ", but no block proves it: " + block.status().message());
-  }
-  report.inclusion = inclusion;
-  for (NodeFailure& failure : block->failures)
-    report.failures.push_back(std::move(failure));
-  return report;
+  return TransactionReport{id,        claim->state,    claim->outcome,
+                           inclusion, answer.endpoint, std::move(answer.failures)};
 }
 
 Result<TransactionReport> wait_for_commit(RpcClient& client, const TrustAnchor& anchor,

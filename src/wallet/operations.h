@@ -55,8 +55,9 @@ struct TransactionReport {
   std::vector<NodeFailure> failures;
 };
 
-// get_transaction; when the node says committed, get_block at that height must verify and hold
-// the transaction at the stated position (else kCorrupt, naming the claim).
+// get_transaction; when a node says committed, its get_block at that height must verify and hold
+// the transaction at the stated position, or the node's answer counts as wrong (failed over,
+// and kCorrupt when no node proves its claim).
 Result<TransactionReport> fetch_transaction(RpcClient& client, const TrustAnchor& anchor,
                                             const Hash256& id);
 

@@ -44,9 +44,25 @@ RpcClient::RpcClient(RpcClientOptions options) : options_(std::move(options)) {
   SYNOD_ASSERT(!options_.endpoints.empty());
 }
 
-Result<RpcAnswer> RpcClient::call(std::string_view method, const Json& params, const Check& check) {
+std::string RpcClient::request_body(std::string_view method, const Json& params) {
   Json request{{"jsonrpc", "2.0"}, {"id", next_id_++}, {"method", method}, {"params", params}};
-  std::string body = request.dump();
+  return request.dump();
+}
+
+const Endpoint& RpcClient::answering_endpoint() const {
+  SYNOD_ASSERT(answering_ != nullptr);
+  return *answering_;
+}
+
+Result<Json> RpcClient::call_one(const Endpoint& endpoint, std::string_view method,
+                                 const Json& params, const Check& check) {
+  Attempt outcome = attempt(endpoint, request_body(method, params), check);
+  if (outcome.kind != Attempt::Kind::kResult) return outcome.status;
+  return std::move(outcome.result);
+}
+
+Result<RpcAnswer> RpcClient::call(std::string_view method, const Json& params, const Check& check) {
+  std::string body = request_body(method, params);
   std::vector<NodeFailure> failures;
   size_t count = options_.endpoints.size();
   for (size_t i = 0; i < count; ++i) {
@@ -99,7 +115,10 @@ RpcClient::Attempt RpcClient::interpret(const Endpoint& endpoint, const HttpAnsw
   if (!json->contains("result"))
     return failed(Code::kCorrupt, "answer has neither result nor error");
   if (check) {
+    const Endpoint* outer = answering_;  // a Check may call call_one, whose Check nests
+    answering_ = &endpoint;
     Status verified = check((*json)["result"]);
+    answering_ = outer;
     if (!verified.is_ok()) {
       return failed(verified.code() == Code::kUnavailable ? Code::kUnavailable : Code::kCorrupt,
                     verified.message());

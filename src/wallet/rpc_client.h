@@ -53,6 +53,14 @@ class RpcClient {
 
   Result<RpcAnswer> call(std::string_view method, const Json& params, const Check& check = {});
 
+  // One request to one endpoint, without failover: for a Check that must ask the node it is
+  // checking for proof (see answering_endpoint). Errors: kUnavailable or kTimeout (unreachable),
+  // kCorrupt (malformed or failed `check`), or the node's refusal.
+  Result<Json> call_one(const Endpoint& endpoint, std::string_view method, const Json& params,
+                        const Check& check = {});
+  // The endpoint whose answer the running Check is looking at; asserted to be inside a Check.
+  const Endpoint& answering_endpoint() const;
+
   const RpcClientOptions& options() const { return options_; }
 
  private:
@@ -66,8 +74,11 @@ class RpcClient {
   Attempt interpret(const Endpoint& endpoint, const HttpAnswer& answer, const Check& check);
   Attempt interpret_error(const Endpoint& endpoint, const Json& error_object);
 
+  std::string request_body(std::string_view method, const Json& params);
+
   RpcClientOptions options_;
-  size_t preferred_ = 0;  // the endpoint that answered last
+  const Endpoint* answering_ = nullptr;  // set while a Check runs
+  size_t preferred_ = 0;                 // the endpoint that answered last
   uint64_t next_id_ = 1;
 };
 
