@@ -1,5 +1,6 @@
 // `synod init`: writes a new home (keys, genesis, config.toml) and prints what it made.
-// `synod start`: runs the node of a home until SIGINT or SIGTERM, then stops cleanly.
+// `synod start`: runs the node of a home, with its JSON-RPC service (node/rpc_service.h), until
+// SIGINT or SIGTERM, then stops cleanly.
 // Exit codes: 0 done, 1 the node failed (or init could not write), 2 bad options or files
 // (a command line CLI11 cannot parse exits with CLI11's own code).
 //
@@ -18,6 +19,7 @@
 
 #include "node/logging.h"
 #include "node/node.h"
+#include "node/rpc_service.h"
 
 namespace synod::apps {
 namespace {
@@ -101,6 +103,17 @@ int run_start(const std::string& home) {
     spdlog::critical("cannot start the node: {}", started.to_string());
     return 1;
   }
+  node::RpcService rpc(*node);
+  if (auto port = rpc.start(); !port.is_ok()) {
+    spdlog::critical("cannot serve RPC on {}:{}: {}", node->config().rpc.listen_address,
+                     node->config().rpc.listen_port, port.status().to_string());
+    rpc.stop();
+    node->stop();
+    return 1;
+  } else {
+    spdlog::info("rpc on http://{}:{}/ (metrics on /metrics)", node->config().rpc.listen_address,
+                 *port);
+  }
   const timespec poll_interval{0, 500'000'000};
   while (true) {
     const int signal = sigtimedwait(&signals, nullptr, &poll_interval);
@@ -110,6 +123,7 @@ int run_start(const std::string& home) {
     }
     if (node->wait_stopped(0)) break;  // the driver stopped by itself (a failure)
   }
+  rpc.stop();
   node->stop();
   const std::string failure = node->status().failure;
   node.reset();  // closes the database
