@@ -1,5 +1,7 @@
 #include "node/rpc_service.h"
 
+#include <climits>
+#include <cstdint>
 #include <future>
 #include <sstream>
 #include <variant>
@@ -43,6 +45,27 @@ Json certificate_json(const chain::Certificate& certificate, const chain::Genesi
               {"round", certificate.round},
               {"block_hash", certificate.block_hash.hex()},
               {"signatures", std::move(signatures)}};
+}
+
+// A history cursor: "<height>-<position>" of the last entry returned.
+Result<storage::HistoryEntry> parse_cursor(const std::string& text) {
+  storage::HistoryEntry entry;
+  const size_t dash = text.find('-');
+  auto digits = [](std::string_view part) {
+    return !part.empty() && part.size() <= 19 &&
+           part.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  if (dash == std::string::npos || !digits(std::string_view(text).substr(0, dash)) ||
+      !digits(std::string_view(text).substr(dash + 1))) {
+    return error(Code::kInvalidArgument, "parameter 'before' is not a cursor from get_history");
+  }
+  entry.height = std::stoull(text.substr(0, dash));
+  const uint64_t position = std::stoull(text.substr(dash + 1));
+  if (position > UINT32_MAX) {
+    return error(Code::kInvalidArgument, "parameter 'before' is not a cursor from get_history");
+  }
+  entry.position = static_cast<uint32_t>(position);
+  return entry;
 }
 
 }  // namespace
@@ -196,6 +219,7 @@ void RpcService::add_methods() {
   dispatcher_.add_method("get_block", [this](const Json& p) { return get_block(p); });
   dispatcher_.add_method("get_account", [this](const Json& p) { return get_account(p); });
   dispatcher_.add_method("get_validators", [this](const Json& p) { return get_validators(p); });
+  dispatcher_.add_method("get_history", [this](const Json& p) { return get_history(p); });
 }
 
 Result<Json> RpcService::get_status(const Json&) const {
@@ -342,6 +366,55 @@ Result<Json> RpcService::get_validators(const Json&) const {
               {"total_power", set.total_power()},
               {"quorum_power", set.quorum_power()},
               {"validators", std::move(validators)}};
+}
+
+Result<Json> RpcService::get_history(const Json& params) const {
+  SYNOD_ASSIGN_OR_RETURN(std::string text, rpc::string_param(params, "address", 0));
+  auto address = chain::Address::parse(text);
+  if (!address.is_ok()) {
+    return error(Code::kInvalidArgument, "parameter 'address': " + address.status().message());
+  }
+  storage::HistoryQuery query;
+  query.order = storage::ScanOrder::kDescending;
+  query.limit = 50;
+  if (rpc::find_param(params, "limit", 1) != nullptr) {
+    SYNOD_ASSIGN_OR_RETURN(uint64_t limit, rpc::u64_param(params, "limit", 1));
+    if (limit < 1 || limit > storage::kHistoryEntriesMax) {
+      return error(Code::kInvalidArgument, "parameter 'limit' must be 1..1000");
+    }
+    query.limit = limit;
+  }
+  if (rpc::find_param(params, "before", 2) != nullptr) {
+    SYNOD_ASSIGN_OR_RETURN(std::string cursor, rpc::string_param(params, "before", 2));
+    SYNOD_ASSIGN_OR_RETURN(storage::HistoryEntry after, parse_cursor(cursor));
+    query.after = after;
+  }
+  SYNOD_ASSIGN_OR_RETURN(storage::HistoryPage page, node_.chain().history(*address, query));
+  Json entries = Json::array();
+  std::optional<chain::Block> block;
+  for (const storage::HistoryEntry& entry : page.entries) {
+    if (!block || block->height() != entry.height) {
+      SYNOD_ASSIGN_OR_RETURN(block, node_.chain().block(entry.height));
+      if (!block || entry.position >= block->transactions.size()) {
+        return error(Code::kCorrupt, "the history names a transaction that is not stored");
+      }
+    }
+    if (entry.position >= block->transactions.size()) {
+      return error(Code::kCorrupt, "the history names a transaction that is not stored");
+    }
+    entries.push_back(Json{{"height", entry.height},
+                           {"position", entry.position},
+                           {"id", block->transactions[entry.position].id().hex()},
+                           {"role", entry.sender && entry.recipient ? "both"
+                                    : entry.sender                  ? "sender"
+                                                                    : "recipient"}});
+  }
+  Json out{{"entries", std::move(entries)}, {"more", page.more}};
+  if (page.more && !page.entries.empty()) {
+    out["cursor"] = std::to_string(page.entries.back().height) + "-" +
+                    std::to_string(page.entries.back().position);
+  }
+  return out;
 }
 
 }  // namespace synod::node

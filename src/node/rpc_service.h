@@ -4,7 +4,8 @@
 // Node::query so the proof, the header and the certificate belong to one height.
 //
 // Methods: get_status, submit_transaction, get_transaction, get_block, get_account,
-// get_validators. Malformed input gets a JSON-RPC error, never a crash.
+// get_validators, get_history (subscribe/unsubscribe are not served yet). Malformed input gets a
+// JSON-RPC error, never a crash.
 //
 // Thread-safety: start/stop from the owner's thread; handlers run on the server's io thread. The
 // node must outlive the service (stop the service first).
@@ -52,6 +53,7 @@ class RpcService {
   Result<rpc::Json> get_block(const rpc::Json& params) const;
   Result<rpc::Json> get_account(const rpc::Json& params) const;
   Result<rpc::Json> get_validators(const rpc::Json& params) const;
+  Result<rpc::Json> get_history(const rpc::Json& params) const;
 
   Node& node_;
   const RpcServiceOptions options_;

@@ -173,6 +173,23 @@ TEST_F(RpcServiceTest, TransferIsCommittedAndProven) {
   EXPECT_FALSE(ledger::verify_account_proof(header->state_root, recipient,
                                             ledger::Account{4'322, 0}, *proof));
 
+  Json history = call(port_, "get_history", Json{{"address", recipient.to_string()}});
+  ASSERT_TRUE(history.contains("result")) << history.dump();
+  ASSERT_EQ(history["result"]["entries"].size(), 1u) << history.dump();
+  EXPECT_EQ(history["result"]["entries"][0]["id"], tx.id().hex());
+  EXPECT_EQ(history["result"]["entries"][0]["role"], "recipient");
+  EXPECT_FALSE(history["result"]["more"].get<bool>());
+  Json paged =
+      call(port_, "get_history", Json{{"address", tx.sender_address().to_string()}, {"limit", 1}});
+  ASSERT_TRUE(paged.contains("result")) << paged.dump();
+  EXPECT_EQ(paged["result"]["entries"][0]["role"], "sender");
+  EXPECT_EQ(call(port_, "get_history",
+                 Json{{"address", recipient.to_string()}, {"limit", 0}})["error"]["code"],
+            rpc::kInvalidParams);
+  EXPECT_EQ(call(port_, "get_history",
+                 Json{{"address", recipient.to_string()}, {"before", "x"}})["error"]["code"],
+            rpc::kInvalidParams);
+
   Json validators = call(port_, "get_validators", Json::object());
   ASSERT_TRUE(validators.contains("result")) << validators.dump();
   EXPECT_EQ(validators["result"]["validators"].size(), 1u);
