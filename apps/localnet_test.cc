@@ -1,5 +1,6 @@
 // `synod localnet` end to end, bounded: 4 validators as child processes on 127.0.0.1, heights rise
-// on every node over RPC, then SIGINT stops the localnet, which exits 0 with every child gone.
+// on every node over RPC, then SIGINT stops the localnet, which exits 0 with every child gone;
+// a second run on the same folder restarts the same nodes, which SIGTERM stops.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -8,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -92,15 +94,11 @@ std::string read_all(const std::string& path) {
   return text.str();
 }
 
-TEST(LocalnetTest, FourNodesCommitAndStopOnSigint) {
-  std::string pattern = (std::filesystem::temp_directory_path() / "synod-localnet-XXXXXX").string();
-  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-  const std::string root = pattern;
-  const std::string home = root + "/net";
-  const std::string output_path = root + "/output.txt";
-  std::mt19937 random(static_cast<uint32_t>(::getpid() ^ steady_ms()));
-  const uint16_t base_port = static_cast<uint16_t>(30000 + (random() % 2000) * 10);
-
+// Runs `synod localnet` on `home` until heights rise on every node (all above `floor`), then
+// stops it with `stop_signal` and checks it exited 0 with every child gone. Sets *reached to the
+// lowest height seen last.
+void run_localnet(const std::string& home, const std::string& output_path, uint16_t base_port,
+                  int stop_signal, uint64_t floor, uint64_t* reached) {
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -133,6 +131,8 @@ TEST(LocalnetTest, FourNodesCommitAndStopOnSigint) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     EXPECT_GT(now, first[i] + 2) << "node" << i;
+    EXPECT_GT(first[i], floor) << "node" << i << " did not go on from its disk";
+    *reached = i == 0 ? now : std::min(*reached, now);
   }
 
   // A progress line (every 2 s) names the heights.
@@ -141,7 +141,7 @@ TEST(LocalnetTest, FourNodesCommitAndStopOnSigint) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 
-  ASSERT_EQ(::kill(pid, SIGINT), 0);
+  ASSERT_EQ(::kill(pid, stop_signal), 0);
   int status = -1;
   deadline = steady_ms() + 20'000;
   pid_t waited = 0;
@@ -151,7 +151,7 @@ TEST(LocalnetTest, FourNodesCommitAndStopOnSigint) {
   if (waited != pid) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, &status, 0);
-    FAIL() << "localnet did not exit after SIGINT\n" << read_all(output_path);
+    FAIL() << "localnet did not exit after signal " << stop_signal << "\n" << read_all(output_path);
   }
   const std::string output = read_all(output_path);
   EXPECT_TRUE(WIFEXITED(status)) << output;
@@ -165,6 +165,23 @@ TEST(LocalnetTest, FourNodesCommitAndStopOnSigint) {
   }
   for (uint16_t port : rpc_ports)
     EXPECT_FALSE(get_status(port).has_value());
+}
+
+TEST(LocalnetTest, FourNodesCommitStopOnSignalsAndRestartFromTheirHomes) {
+  std::string pattern = (std::filesystem::temp_directory_path() / "synod-localnet-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+  const std::string root = pattern;
+  std::mt19937 random(static_cast<uint32_t>(::getpid() ^ steady_ms()));
+  const uint16_t base_port = static_cast<uint16_t>(30000 + (random() % 2000) * 10);
+
+  uint64_t reached = 0;
+  run_localnet(root + "/net", root + "/first.txt", base_port, SIGINT, 0, &reached);
+  // The same folder again: the same nodes restart from their disks, and SIGTERM stops them too.
+  if (!::testing::Test::HasFailure()) {
+    uint64_t again = 0;
+    run_localnet(root + "/net", root + "/second.txt", base_port, SIGTERM, reached - 1, &again);
+    EXPECT_NE(read_all(root + "/second.txt").find("reusing"), std::string::npos);
+  }
   std::error_code code;
   std::filesystem::remove_all(root, code);
 }
