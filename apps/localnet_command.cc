@@ -330,7 +330,7 @@ class DemoLoad {
   uint64_t refused() const { return refused_; }
 
  private:
-  static constexpr uint64_t kInFlightMax = 24;  // below the mempool's per-sender cap
+  static constexpr uint64_t kInFlightMax = 28;  // below the mempool's per-sender cap
 
   struct Sender {
     crypto::KeyPair key;
@@ -482,7 +482,7 @@ int run_localnet(LocalnetFlags flags) {
 
   constexpr uint64_t kTickMs = 100;
   constexpr uint64_t kProgressMs = 2'000;
-  constexpr uint64_t kNonceSyncMs = 500;  // the demo load's view of committed nonces
+  constexpr uint64_t kNonceSyncMs = 250;  // the demo load's view of committed nonces
   const uint64_t started_ms = steady_ms();
   uint64_t progress_at_ms = started_ms + kProgressMs;
   uint64_t nonce_sync_at_ms = started_ms;
