@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/codec.h"
+#include "storage/test_process.h"
 #include "storage/test_support.h"
 
 extern char** environ;
@@ -253,102 +254,6 @@ int run_crash_writer(const std::string& folder, int ack_fd) {
 
 using Clock = std::chrono::steady_clock;
 
-// The parent's end of one writer process.
-class CrashWriter {
- public:
-  // Starts the writer on `folder`; the child is killed if this thread exits first.
-  explicit CrashWriter(const std::string& folder) {
-    int fds[2];
-    SYNOD_ASSERT(::pipe(fds) == 0);
-    std::vector<std::string> env_strings;
-    for (char** entry = environ; *entry != nullptr; ++entry)
-      env_strings.emplace_back(*entry);
-    env_strings.push_back(std::string(kWriterFolderEnv) + "=" + folder);
-    env_strings.push_back(std::string(kWriterAckFdEnv) + "=" + std::to_string(fds[1]));
-    std::vector<char*> envp;
-    for (std::string& entry : env_strings)
-      envp.push_back(entry.data());
-    envp.push_back(nullptr);
-    char self[] = "/proc/self/exe";
-    char* argv[] = {self, nullptr};
-    pid_t parent = ::getpid();
-    pid_ = ::fork();
-    SYNOD_ASSERT(pid_ >= 0);
-    if (pid_ == 0) {  // only async-signal-safe calls until execve
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(126);
-      ::close(fds[0]);
-      ::execve(self, argv, envp.data());
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    ack_fd_ = fds[0];
-  }
-  ~CrashWriter() {
-    if (pid_ > 0) kill_and_wait();
-    if (ack_fd_ >= 0) ::close(ack_fd_);
-  }
-  CrashWriter(const CrashWriter&) = delete;
-  CrashWriter& operator=(const CrashWriter&) = delete;
-
-  // Reads acknowledgements until `deadline`, or only until the first one if `until_first_ack`.
-  // Returns false when the writer has closed its end (it exited).
-  bool read_acks(Clock::time_point deadline, bool until_first_ack = false) {
-    while (!(until_first_ack && acked_any_)) {
-      auto remaining =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (remaining.count() <= 0) return true;
-      pollfd poll_fd{ack_fd_, POLLIN, 0};
-      int ready = ::poll(&poll_fd, 1, static_cast<int>(remaining.count()));
-      if (ready == 0) continue;
-      if (ready < 0 && errno == EINTR) continue;
-      SYNOD_ASSERT(ready > 0);
-      uint8_t chunk[4096];
-      ssize_t got = ::read(ack_fd_, chunk, sizeof(chunk));
-      if (got < 0 && errno == EINTR) continue;
-      SYNOD_ASSERT(got >= 0);
-      if (got == 0) return false;
-      pending_.insert(pending_.end(), chunk, chunk + got);
-      take_whole_acks();
-    }
-    return true;
-  }
-
-  // SIGKILL, reap, and read the acknowledgements the writer sent before it died. Returns the
-  // writer's wait status.
-  int kill_and_wait() {
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    SYNOD_ASSERT(::waitpid(pid_, &status, 0) == pid_);
-    pid_ = -1;
-    while (read_acks(Clock::now() + std::chrono::seconds(5))) {
-    }
-    return status;
-  }
-
-  bool acked_any() const { return acked_any_; }
-  uint64_t acked_last() const { return acked_last_; }
-
- private:
-  void take_whole_acks() {
-    size_t whole = pending_.size() / sizeof(uint64_t) * sizeof(uint64_t);
-    for (size_t offset = 0; offset < whole; offset += sizeof(uint64_t)) {
-      uint64_t n;
-      std::memcpy(&n, pending_.data() + offset, sizeof(n));
-      SYNOD_ASSERT(!acked_any_ || n == acked_last_ + 1);
-      acked_last_ = n;
-      acked_any_ = true;
-    }
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<ptrdiff_t>(whole));
-  }
-
-  pid_t pid_ = -1;
-  int ack_fd_ = -1;
-  Bytes pending_;
-  bool acked_any_ = false;
-  uint64_t acked_last_ = 0;
-};
-
 uint32_t crash_seed() {
   if (const char* text = std::getenv("SYNOD_STORAGE_CRASH_SEED"))
     return static_cast<uint32_t>(std::atoll(text));
@@ -369,7 +274,7 @@ TEST(RocksKvCrash, KilledWriterLeavesWholeBatchesAndKeepsAcknowledgedOnes) {
     // opening and recovering; the others once the writer is writing.
     bool kill_anytime = run % 3 == 2;
     std::uniform_int_distribution<int> delay_ms(0, kill_anytime ? 150 : 250);
-    CrashWriter writer(folder);
+    test::ChildWriter writer({{kWriterFolderEnv, folder}}, kWriterAckFdEnv);
     bool alive = true;
     if (!kill_anytime) {
       alive = writer.read_acks(Clock::now() + std::chrono::seconds(20), /*until_first_ack=*/true);

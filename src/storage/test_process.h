@@ -3,8 +3,6 @@
 // environment variables that make a static initializer run the writer instead of the tests. The
 // writer reports each number it has made durable (u64, consecutive) on a pipe; the parent kills it
 // with SIGKILL and reads what was acknowledged. Test-only; nothing in the library includes this.
-//
-// rocks_kv_test.cc has its own copy of this class from before it was shared.
 #pragma once
 
 #include <poll.h>
