@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
 
 #include "crypto/hash.h"
 #include "node/key_file.h"
@@ -82,6 +83,7 @@ Result<chain::Genesis> make_genesis(const GenesisOptions& options,
   genesis.genesis_time_ms =
       options.genesis_time_ms != 0 ? options.genesis_time_ms : wall_clock_ms();
   genesis.app = options.app;
+  genesis.kv_unsigned_writes = options.kv_unsigned_writes;
   genesis.consensus.mechanism = options.mechanism;
   genesis.consensus.block_interval_ms = options.block_interval_ms;
   genesis.consensus.round_timeout_ms = options.round_timeout_ms;
@@ -93,11 +95,62 @@ Result<chain::Genesis> make_genesis(const GenesisOptions& options,
           chain::Address::from_public_key(validator_keys[i]), options.validator_balance});
     }
   }
+  genesis.accounts.insert(genesis.accounts.end(), options.accounts.begin(), options.accounts.end());
   auto set = chain::ValidatorSet::create(std::move(validators));
   if (!set.is_ok()) return set.status().with_context("genesis: validators");
   genesis.validators = std::move(set).value();
   SYNOD_TRY(genesis.validate());
   return genesis;
+}
+
+Result<NetworkHomes> write_network_homes(const GenesisOptions& genesis_options,
+                                         const std::vector<NetworkNode>& nodes) {
+  std::set<std::string> homes;
+  size_t validators = 0;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const Config& config = nodes[i].config;
+    if (config.home.empty()) {
+      return error(Code::kInvalidArgument, fmt::format("node {}: no home folder", i));
+    }
+    if (!homes.insert(fs::path(config.home).lexically_normal().string()).second) {
+      return error(Code::kInvalidArgument,
+                   fmt::format("node {}: home {} is given twice", i, config.home));
+    }
+    SYNOD_TRY(config.check().with_context(config.home + "/" + kConfigFileName));
+    if (nodes[i].validator) ++validators;
+  }
+  if (validators == 0) return error(Code::kInvalidArgument, "a network needs a validator");
+  crypto::ensure_initialised();
+  std::vector<std::optional<crypto::KeyPair>> validator_keys;
+  std::vector<crypto::PublicKey> public_keys;
+  for (const NetworkNode& node : nodes) {
+    validator_keys.emplace_back();
+    if (!node.validator) continue;
+    validator_keys.back() = crypto::KeyPair::generate();
+    public_keys.push_back(validator_keys.back()->public_key());
+  }
+  NetworkHomes written;
+  SYNOD_ASSIGN_OR_RETURN(written.genesis, make_genesis(genesis_options, public_keys));
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    HomeFiles files{nodes[i].config, written.genesis, crypto::KeyPair::generate(),
+                    validator_keys[i]};
+    if (!files.validator_key) files.config.validator_key_file.clear();
+    SYNOD_TRY(write_home(files));
+    written.homes.push_back(std::move(files));
+  }
+  return written;
+}
+
+void connect_full_mesh(std::vector<NetworkNode>& nodes,
+                       const std::vector<net::Endpoint>& p2p_endpoints) {
+  SYNOD_ASSERT(nodes.size() == p2p_endpoints.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    std::vector<net::Endpoint>& peers = nodes[i].config.p2p.persistent_peers;
+    peers.clear();
+    for (size_t j = 0; j < nodes.size(); ++j) {
+      if (j != i) peers.push_back(p2p_endpoints[j]);
+    }
+  }
 }
 
 Result<InitReport> init_home(const InitOptions& options) {

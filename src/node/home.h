@@ -47,14 +47,18 @@ struct GenesisOptions {
   uint64_t genesis_time_ms = 0;  // 0: now
   chain::Mechanism mechanism = chain::Mechanism::kPbft;
   chain::AppKind app = chain::AppKind::kLedger;
+  bool kv_unsigned_writes = false;  // kvstore only: puts need no signature (genesis app field)
   uint64_t block_interval_ms = 500;
   uint64_t round_timeout_ms = 2'000;
   // Every validator's own address (from its validator key) starts with this balance, so a new
   // network has funds to move.
   uint64_t validator_balance = 1'000'000'000'000;
+  // More funded accounts, after the validators' (addresses must differ from theirs).
+  std::vector<chain::GenesisAccount> accounts;
 };
 
-// A genesis with one validator (power 1, named "validator<i>") and one funded account per key.
+// A genesis with one validator (power 1, named "validator<i>") and one funded account per key,
+// then options.accounts.
 Result<chain::Genesis> make_genesis(const GenesisOptions& options,
                                     const std::vector<crypto::PublicKey>& validator_keys);
 
@@ -76,6 +80,31 @@ struct InitReport {
 // `synod init`: fresh keys, a genesis naming `validators` validators, and a config with a random
 // RPC token, written as a new home.
 Result<InitReport> init_home(const InitOptions& options);
+
+// One node of a network written by write_network_homes: its config (home, ports, peers, token)
+// and whether it votes. Validators are named in genesis in the order they appear.
+struct NetworkNode {
+  Config config;
+  bool validator = true;
+};
+
+// What write_network_homes wrote: the shared genesis and every node's files, in input order.
+struct NetworkHomes {
+  chain::Genesis genesis;
+  std::vector<HomeFiles> homes;
+};
+
+// The homes of a whole network (`synod localnet`, `synod testnet`, cluster::LocalCluster): fresh
+// node and validator keys per node, one genesis from `genesis` naming the validators, written to
+// each node's config.home with write_home (which refuses folders that hold anything). Checks every
+// config first and that homes are distinct; at least one node must be a validator. Nothing is
+// written when a check fails; a write failing half way leaves the homes written before it.
+Result<NetworkHomes> write_network_homes(const GenesisOptions& genesis,
+                                         const std::vector<NetworkNode>& nodes);
+
+// Sets every node's persistent peers to the other nodes' `p2p_endpoints` (same order as nodes).
+void connect_full_mesh(std::vector<NetworkNode>& nodes,
+                       const std::vector<net::Endpoint>& p2p_endpoints);
 
 // 32 random bytes as hex: an RPC token.
 std::string random_token();
