@@ -7,13 +7,6 @@ namespace synod::rpc {
 
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
     text.remove_prefix(1);
@@ -36,6 +29,31 @@ bool is_visible(std::string_view text) {
 
 }  // namespace
 
+std::string lower_ascii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::optional<std::pair<std::string, std::string>> parse_header_line(std::string_view line) {
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) return std::nullopt;
+  return std::make_pair(lower_ascii(line.substr(0, colon)),
+                        std::string(trim(line.substr(colon + 1))));
+}
+
+std::optional<size_t> parse_content_length(std::string_view value) {
+  if (value.empty() || value.size() > 12 ||
+      !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  size_t out = 0;
+  for (char c : value)
+    out = out * 10 + static_cast<size_t>(c - '0');
+  return out;
+}
+
 std::optional<std::string_view> HttpRequest::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
     if (key == name) return std::string_view(value);
@@ -50,7 +68,7 @@ std::string_view HttpRequest::path() const {
 
 bool HttpRequest::keep_alive() const {
   auto connection = header("connection");
-  std::string value = connection ? lower(*connection) : "";
+  std::string value = connection ? lower_ascii(*connection) : "";
   if (version == "HTTP/1.0") return value == "keep-alive";
   return value != "close";
 }
@@ -105,22 +123,17 @@ HttpParser::State HttpParser::parse_head() {
     size_t next = rest.find("\r\n");
     std::string_view header_line = rest.substr(0, next);
     rest = next == std::string_view::npos ? "" : rest.substr(next + 2);
-    size_t colon = header_line.find(':');
-    if (colon == std::string_view::npos || !is_token(header_line.substr(0, colon))) {
-      return fail(400, "malformed header line");
-    }
+    auto header = parse_header_line(header_line);
+    if (!header) return fail(400, "malformed header line");
     if (request.headers.size() >= limits_.headers_max) return fail(431, "too many headers");
-    request.headers.emplace_back(lower(header_line.substr(0, colon)),
-                                 std::string(trim(header_line.substr(colon + 1))));
+    request.headers.push_back(std::move(*header));
   }
   if (request.header("transfer-encoding")) return fail(411, "chunked bodies are not supported");
   body_bytes_ = 0;
   if (auto length = request.header("content-length")) {
-    if (length->empty() || length->size() > 12 ||
-        !std::all_of(length->begin(), length->end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      return fail(400, "malformed Content-Length");
-    }
-    body_bytes_ = std::stoull(std::string(*length));
+    auto bytes = parse_content_length(*length);
+    if (!bytes) return fail(400, "malformed Content-Length");
+    body_bytes_ = *bytes;
     if (body_bytes_ > limits_.body_bytes_max) return fail(413, "request body too large");
   }
   buffer_.erase(0, end + 4);
@@ -143,6 +156,10 @@ std::string_view status_text(int status) {
       return "OK";
     case 204:
       return "No Content";
+    case 302:
+      return "Found";
+    case 304:
+      return "Not Modified";
     case 400:
       return "Bad Request";
     case 401:

@@ -74,6 +74,15 @@ struct HttpResponse {
 };
 
 std::string_view status_text(int status);
+
+// Shared by the server's request parser and the client's response parser (rpc/http_client.h).
+// One header line "Name: value": the name lower-cased and the value without surrounding blanks;
+// nullopt when there is no ':' or the name is not an HTTP token.
+std::optional<std::pair<std::string, std::string>> parse_header_line(std::string_view line);
+// A Content-Length value: 1 to 12 decimal digits; nullopt otherwise.
+std::optional<size_t> parse_content_length(std::string_view value);
+// `text` in lower case (ASCII).
+std::string lower_ascii(std::string_view text);
 // Serialises a response with Content-Length; `keep_alive` sets the Connection header.
 std::string write_response(const HttpResponse& response, bool keep_alive);
 

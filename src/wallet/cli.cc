@@ -56,7 +56,7 @@ Step<RpcClient*> Context::client() {
   if (!wallet_config.ok()) return wallet_config.failure();
   RpcClientOptions client_options;
   for (const std::string& url : wallet_config->endpoints) {
-    auto endpoint = parse_endpoint(url);
+    auto endpoint = rpc::parse_endpoint(url);
     if (!endpoint.is_ok()) return Failure{kExitUsage, endpoint.status()};
     client_options.endpoints.push_back(*endpoint);
   }

@@ -25,7 +25,7 @@ Status write_initial_config(Context& context) {
   WalletConfig config;
   if (!options.endpoints.empty()) config.endpoints = options.endpoints;
   for (const std::string& url : config.endpoints)
-    SYNOD_TRY(parse_endpoint(url).status());
+    SYNOD_TRY(rpc::parse_endpoint(url).status());
   if (!options.genesis_file.empty()) {
     SYNOD_ASSIGN_OR_RETURN(std::string text, read_file(options.genesis_file, kGenesisBytesMax));
     SYNOD_TRY(load_genesis(options.genesis_file).status());

@@ -52,7 +52,7 @@ Status read_endpoints(const toml::table& root, std::string_view source,
   for (const toml::node& entry : *array) {
     if (!entry.is_string()) return config_error(source, "endpoints", "must hold strings");
     std::string url = *entry.value<std::string>();
-    auto parsed = parse_endpoint(url);
+    auto parsed = rpc::parse_endpoint(url);
     if (!parsed.is_ok()) return config_error(source, "endpoints", parsed.status().message());
     out.push_back(url);
   }

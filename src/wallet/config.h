@@ -20,7 +20,7 @@
 
 #include "base/status.h"
 #include "chain/genesis.h"
-#include "wallet/http_client.h"
+#include "rpc/http_client.h"
 
 namespace synod::wallet {
 

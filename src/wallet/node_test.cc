@@ -27,7 +27,7 @@ class NodeTest : public ::testing::Test {
   NodeTest()
       : node_({alice(), bob()}, 1'000), anchor_(TrustAnchor::from_genesis(node_.genesis())) {}
 
-  Endpoint endpoint(const std::string& url) { return parse_endpoint(url).value(); }
+  rpc::Endpoint endpoint(const std::string& url) { return rpc::parse_endpoint(url).value(); }
   RpcClient client(std::vector<std::string> urls, uint64_t timeout_ms = 5'000) {
     RpcClientOptions options;
     for (const std::string& url : urls)

@@ -49,12 +49,12 @@ std::string RpcClient::request_body(std::string_view method, const Json& params)
   return request.dump();
 }
 
-const Endpoint& RpcClient::answering_endpoint() const {
+const rpc::Endpoint& RpcClient::answering_endpoint() const {
   SYNOD_ASSERT(answering_ != nullptr);
   return *answering_;
 }
 
-Result<Json> RpcClient::call_one(const Endpoint& endpoint, std::string_view method,
+Result<Json> RpcClient::call_one(const rpc::Endpoint& endpoint, std::string_view method,
                                  const Json& params, const Check& check) {
   Attempt outcome = attempt(endpoint, request_body(method, params), check);
   if (outcome.kind != Attempt::Kind::kResult) return outcome.status;
@@ -67,7 +67,7 @@ Result<RpcAnswer> RpcClient::call(std::string_view method, const Json& params, c
   size_t count = options_.endpoints.size();
   for (size_t i = 0; i < count; ++i) {
     size_t index = (preferred_ + i) % count;
-    const Endpoint& endpoint = options_.endpoints[index];
+    const rpc::Endpoint& endpoint = options_.endpoints[index];
     Attempt outcome = attempt(endpoint, body, check);
     if (outcome.kind == Attempt::Kind::kFailed) {
       failures.push_back(NodeFailure{endpoint.url, outcome.status});
@@ -85,20 +85,20 @@ Result<RpcAnswer> RpcClient::call(std::string_view method, const Json& params, c
   return error(Code::kCorrupt, "no node gave a well-formed, verified answer: " + summary(failures));
 }
 
-RpcClient::Attempt RpcClient::attempt(const Endpoint& endpoint, const std::string& body,
+RpcClient::Attempt RpcClient::attempt(const rpc::Endpoint& endpoint, const std::string& body,
                                       const Check& check) {
-  HttpRequestOptions http;
+  rpc::HttpRequestOptions http;
   http.timeout_ms = options_.timeout_ms;
   http.response_bytes_max = options_.response_bytes_max;
   if (!options_.token.empty())
     http.headers.emplace_back("Authorization", "Bearer " + options_.token);
-  auto answer = http_post(endpoint, body, http);
+  auto answer = rpc::http_post(endpoint, body, http);
   if (!answer.is_ok()) return Attempt{Attempt::Kind::kFailed, nullptr, answer.status()};
   return interpret(endpoint, *answer, check);
 }
 
-RpcClient::Attempt RpcClient::interpret(const Endpoint& endpoint, const HttpAnswer& answer,
-                                        const Check& check) {
+RpcClient::Attempt RpcClient::interpret(const rpc::Endpoint& endpoint,
+                                        const rpc::HttpAnswer& answer, const Check& check) {
   auto failed = [&](Code code, const std::string& problem) {
     return Attempt{Attempt::Kind::kFailed, nullptr, error(code, endpoint.url + ": " + problem)};
   };
@@ -115,7 +115,7 @@ RpcClient::Attempt RpcClient::interpret(const Endpoint& endpoint, const HttpAnsw
   if (!json->contains("result"))
     return failed(Code::kCorrupt, "answer has neither result nor error");
   if (check) {
-    const Endpoint* outer = answering_;  // a Check may call call_one, whose Check nests
+    const rpc::Endpoint* outer = answering_;  // a Check may call call_one, whose Check nests
     answering_ = &endpoint;
     Status verified = check((*json)["result"]);
     answering_ = outer;
@@ -127,7 +127,8 @@ RpcClient::Attempt RpcClient::interpret(const Endpoint& endpoint, const HttpAnsw
   return Attempt{Attempt::Kind::kResult, std::move((*json)["result"]), Status::ok()};
 }
 
-RpcClient::Attempt RpcClient::interpret_error(const Endpoint& endpoint, const Json& error_object) {
+RpcClient::Attempt RpcClient::interpret_error(const rpc::Endpoint& endpoint,
+                                              const Json& error_object) {
   if (!error_object.is_object() || !error_object.contains("code") ||
       !error_object["code"].is_number_integer()) {
     return Attempt{Attempt::Kind::kFailed, nullptr,

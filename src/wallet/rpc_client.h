@@ -21,15 +21,15 @@
 #include <string_view>
 #include <vector>
 
-#include "wallet/http_client.h"
+#include "rpc/http_client.h"
 #include "wallet/json_util.h"
 
 namespace synod::wallet {
 
 struct RpcClientOptions {
-  std::vector<Endpoint> endpoints;  // at least one
-  uint64_t timeout_ms = 5'000;      // per node and attempt: connect, send and answer
-  size_t response_bytes_max = kHttpResponseBytesMaxDefault;
+  std::vector<rpc::Endpoint> endpoints;  // at least one
+  uint64_t timeout_ms = 5'000;           // per node and attempt: connect, send and answer
+  size_t response_bytes_max = rpc::kHttpResponseBytesMaxDefault;
   std::string token;  // sent as "Authorization: Bearer <token>" when not empty
 };
 
@@ -56,10 +56,10 @@ class RpcClient {
   // One request to one endpoint, without failover: for a Check that must ask the node it is
   // checking for proof (see answering_endpoint). Errors: kUnavailable or kTimeout (unreachable),
   // kCorrupt (malformed or failed `check`), or the node's refusal.
-  Result<Json> call_one(const Endpoint& endpoint, std::string_view method, const Json& params,
+  Result<Json> call_one(const rpc::Endpoint& endpoint, std::string_view method, const Json& params,
                         const Check& check = {});
   // The endpoint whose answer the running Check is looking at; asserted to be inside a Check.
-  const Endpoint& answering_endpoint() const;
+  const rpc::Endpoint& answering_endpoint() const;
 
   const RpcClientOptions& options() const { return options_; }
 
@@ -70,15 +70,16 @@ class RpcClient {
     Json result;
     Status status;
   };
-  Attempt attempt(const Endpoint& endpoint, const std::string& body, const Check& check);
-  Attempt interpret(const Endpoint& endpoint, const HttpAnswer& answer, const Check& check);
-  Attempt interpret_error(const Endpoint& endpoint, const Json& error_object);
+  Attempt attempt(const rpc::Endpoint& endpoint, const std::string& body, const Check& check);
+  Attempt interpret(const rpc::Endpoint& endpoint, const rpc::HttpAnswer& answer,
+                    const Check& check);
+  Attempt interpret_error(const rpc::Endpoint& endpoint, const Json& error_object);
 
   std::string request_body(std::string_view method, const Json& params);
 
   RpcClientOptions options_;
-  const Endpoint* answering_ = nullptr;  // set while a Check runs
-  size_t preferred_ = 0;                 // the endpoint that answered last
+  const rpc::Endpoint* answering_ = nullptr;  // set while a Check runs
+  size_t preferred_ = 0;                      // the endpoint that answered last
   uint64_t next_id_ = 1;
 };
 

@@ -1,8 +1,8 @@
-#include "wallet/http_client.h"
+#include "rpc/http_client.h"
 
 #include <gtest/gtest.h>
 
-namespace synod::wallet {
+namespace synod::rpc {
 namespace {
 
 TEST(Endpoint, ParsesHostPortAndPath) {
@@ -83,4 +83,4 @@ TEST(HttpResponse, RefusesMalformedAndOversized) {
 }
 
 }  // namespace
-}  // namespace synod::wallet
+}  // namespace synod::rpc
