@@ -9,6 +9,25 @@ namespace {
 
 constexpr uint64_t kProgressLineIntervalMs = 5'000;  // without a terminal to redraw on
 
+// What every command that reads the chain needs: the trusted genesis and the nodes.
+struct Chain {
+  TrustAnchor anchor;
+  RpcClient* client = nullptr;
+};
+
+Step<Chain> chain_access(Context& context) {
+  Step<TrustAnchor> anchor = context.anchor();
+  if (!anchor.ok()) return anchor.failure();
+  Step<RpcClient*> client = context.client();
+  if (!client.ok()) return client.failure();
+  return Chain{*anchor, *client};
+}
+
+// Prints a node error with its exit code (exit_code_for_node_error).
+int fail_node(Context& context, const Status& status) {
+  return context.fail(exit_code_for_node_error(status), status);
+}
+
 // An address, or (unless it looks like a mistyped address) an account of the keystore.
 Step<chain::Address> resolve_account(Context& context, const std::string& selector) {
   if (selector.starts_with(std::string(chain::kAddressPrefix) + "1")) {
@@ -95,14 +114,11 @@ Json transfer_json(const chain::Transaction& transaction) {
 
 // Submits, then (unless no_wait) follows the transaction until a verified block includes it.
 int submit_and_wait(Context& context, const chain::Transaction& transaction, bool no_wait) {
-  Step<TrustAnchor> anchor = context.anchor();
-  if (!anchor.ok()) return context.fail(anchor.failure());
-  Step<RpcClient*> client = context.client();
-  if (!client.ok()) return context.fail(client.failure());
-  auto submitted = submit_transaction(**client, transaction);
+  Step<Chain> chain = chain_access(context);
+  if (!chain.ok()) return context.fail(chain.failure());
+  auto submitted = submit_transaction(*chain->client, transaction);
   if (!submitted.is_ok()) {
-    return context.fail(exit_code_for_node_error(submitted.status()),
-                        submitted.status().with_context("the transaction was not accepted"));
+    return fail_node(context, submitted.status().with_context("the transaction was not accepted"));
   }
   context.report_failures(submitted->failures);
   Json result = transfer_json(transaction);
@@ -122,10 +138,9 @@ int submit_and_wait(Context& context, const chain::Transaction& transaction, boo
   wait.progress = [&](uint64_t elapsed_ms, const TransactionReport& report) {
     progress.update(elapsed_ms, report);
   };
-  auto report = wait_for_commit(**client, *anchor, transaction.id(), wait);
+  auto report = wait_for_commit(*chain->client, chain->anchor, transaction.id(), wait);
   progress.finish();
-  if (!report.is_ok())
-    return context.fail(exit_code_for_node_error(report.status()), report.status());
+  if (!report.is_ok()) return fail_node(context, report.status());
   context.report_failures(report->failures);
   if (context.json()) {
     Json committed = inclusion_json(*report);
@@ -159,14 +174,10 @@ Step<ParsedTransfer> parse_transfer(const TransferOptions& options) {
 int run_balance(Context& context, const std::string& selector) {
   Step<chain::Address> address = resolve_account(context, selector);
   if (!address.ok()) return context.fail(address.failure());
-  Step<TrustAnchor> anchor = context.anchor();
-  if (!anchor.ok()) return context.fail(anchor.failure());
-  Step<RpcClient*> client = context.client();
-  if (!client.ok()) return context.fail(client.failure());
-  auto report = fetch_account(**client, *anchor, *address);
-  if (!report.is_ok()) {
-    return context.fail(exit_code_for_node_error(report.status()), report.status());
-  }
+  Step<Chain> chain = chain_access(context);
+  if (!chain.ok()) return context.fail(chain.failure());
+  auto report = fetch_account(*chain->client, chain->anchor, *address);
+  if (!report.is_ok()) return fail_node(context, report.status());
   context.report_failures(report->failures);
   const VerifiedAccount& account = report->account;
   if (context.json()) {
@@ -198,18 +209,16 @@ int run_send(Context& context, const TransferOptions& options) {
     if (!nonce.ok()) return context.fail(nonce.failure());
     nonce_override = *nonce;
   }
-  Step<TrustAnchor> anchor = context.anchor();
-  if (!anchor.ok()) return context.fail(anchor.failure());
+  Step<Chain> chain = chain_access(context);
+  if (!chain.ok()) return context.fail(chain.failure());
   Step<Keystore> keystore = context.open_keystore();
   if (!keystore.ok()) return context.fail(keystore.failure());
   auto account = keystore->find(options.from);
   if (!account.is_ok()) return context.fail(kExitUsage, account.status());
-  Step<RpcClient*> client = context.client();
-  if (!client.ok()) return context.fail(client.failure());
-  auto sender = fetch_account(**client, *anchor, account->address());
+  auto sender = fetch_account(*chain->client, chain->anchor, account->address());
   if (!sender.is_ok()) {
-    return context.fail(exit_code_for_node_error(sender.status()),
-                        sender.status().with_context("reading the sender's balance and nonce"));
+    return fail_node(context,
+                     sender.status().with_context("reading the sender's balance and nonce"));
   }
   context.report_failures(sender->failures);
   Status affordable = check_affordable(sender->account.account, transfer->amount, transfer->fee);
@@ -221,7 +230,7 @@ int run_send(Context& context, const TransferOptions& options) {
   }
   uint64_t nonce = nonce_override.value_or(sender->account.account.nonce);
   chain::Transaction transaction =
-      chain::make_transfer(anchor->chain_id, keystore->key(*account), nonce, transfer->fee,
+      chain::make_transfer(chain->anchor.chain_id, keystore->key(*account), nonce, transfer->fee,
                            transfer->to, transfer->amount);
   if (!context.json()) {
     context.out() << "sending " << transfer->amount << " from " << account->name << " ("
@@ -287,14 +296,10 @@ int run_status(Context& context, const std::string& id_text) {
                         error(Code::kInvalidArgument,
                               "a transaction id is 64 hex digits: " + id.status().message()));
   }
-  Step<TrustAnchor> anchor = context.anchor();
-  if (!anchor.ok()) return context.fail(anchor.failure());
-  Step<RpcClient*> client = context.client();
-  if (!client.ok()) return context.fail(client.failure());
-  auto report = fetch_transaction(**client, *anchor, *id);
-  if (!report.is_ok()) {
-    return context.fail(exit_code_for_node_error(report.status()), report.status());
-  }
+  Step<Chain> chain = chain_access(context);
+  if (!chain.ok()) return context.fail(chain.failure());
+  auto report = fetch_transaction(*chain->client, chain->anchor, *id);
+  if (!report.is_ok()) return fail_node(context, report.status());
   context.report_failures(report->failures);
   if (context.json()) return context.done(inclusion_json(*report));
   print_report(context, *report);
