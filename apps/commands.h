@@ -11,5 +11,7 @@ using Action = std::function<int()>;
 
 // `synod sim`: the deterministic simulator (apps/sim_command.cc).
 Action add_sim_command(CLI::App& app);
+// `synod testnet`: node homes for a network over several machines (apps/testnet_command.cc).
+Action add_testnet_command(CLI::App& app);
 
 }  // namespace synod::apps
