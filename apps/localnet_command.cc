@@ -13,13 +13,10 @@
 // Exit codes: 0 stopped by a signal (or --duration-s elapsed), 1 a failure, 2 bad options.
 #include "apps/localnet_command.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +26,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -37,6 +36,7 @@
 #include "base/codec.h"
 #include "chain/transaction.h"
 #include "node/home.h"
+#include "rpc/http_client.h"
 
 namespace synod::apps {
 namespace {
@@ -65,59 +65,35 @@ std::string node_home(const std::string& root, uint32_t index) {
   return root + "/node" + std::to_string(index);
 }
 
-// One HTTP request to 127.0.0.1:port with Connection: close; the body of the answer, or nullopt.
-std::optional<std::string> http_call(uint16_t port, const std::string& method,
-                                     const std::string& target, const std::string& body) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::nullopt;
-  timeval timeout{2, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return std::nullopt;
+constexpr uint64_t kRpcTimeoutMs = 2'000;
+
+// One kept-alive JSON-RPC client per node's RPC port (this command is single-threaded).
+rpc::JsonRpcClient& client_for(uint16_t port) {
+  static std::map<uint16_t, std::unique_ptr<rpc::JsonRpcClient>> clients;
+  auto& client = clients[port];
+  if (!client) {
+    rpc::JsonRpcClientOptions options;
+    options.http.timeout_ms = kRpcTimeoutMs;
+    client = std::make_unique<rpc::JsonRpcClient>(rpc::loopback_endpoint(port), options);
   }
-  const std::string request = method + " " + target +
-                              " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                              "Content-Type: application/json\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\n\r\n" + body;
-  size_t sent = 0;
-  while (sent < request.size()) {
-    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) {
-      ::close(fd);
-      return std::nullopt;
-    }
-    sent += static_cast<size_t>(n);
-  }
-  std::string response;
-  char buffer[8192];
-  while (response.size() < 16 * 1024 * 1024) {
-    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n <= 0) break;
-    response.append(buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  size_t split = response.find("\r\n\r\n");
-  if (split == std::string::npos) return std::nullopt;
-  return response.substr(split + 4);
+  return *client;
 }
 
 // A JSON-RPC call: the result, or nullopt (unreachable, or an error: `error` says which).
 std::optional<Json> rpc_call(uint16_t port, const std::string& method, const Json& params,
                              Json* error = nullptr) {
-  Json request{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}};
-  auto body = http_call(port, "POST", "/", request.dump());
-  if (!body) return std::nullopt;
-  Json answer = Json::parse(*body, nullptr, false);
-  if (answer.is_discarded() || !answer.is_object()) return std::nullopt;
-  if (answer.contains("result")) return answer["result"];
-  if (error != nullptr && answer.contains("error")) *error = answer["error"];
+  auto reply = client_for(port).call(method, params);
+  if (!reply.is_ok()) return std::nullopt;
+  if (reply->ok()) return std::move(*reply->result);
+  if (error != nullptr) *error = *reply->error;
   return std::nullopt;
+}
+
+// GET `target` on the node's RPC port: the body of a 200 answer, or nullopt.
+std::optional<std::string> http_get_body(uint16_t port, const std::string& target) {
+  auto answer = client_for(port).connection().get(target);
+  if (!answer.is_ok() || answer->status != 200) return std::nullopt;
+  return std::move(answer->body);
 }
 
 // The value of one Prometheus sample line `name value`.
@@ -417,7 +393,7 @@ void print_progress(const std::vector<LocalNode>& nodes, double committed_per_se
 std::optional<uint64_t> committed_transactions(const std::vector<LocalNode>& nodes) {
   for (const LocalNode& node : nodes) {
     if (node.exited) continue;
-    auto text = http_call(node.files.config.rpc.listen_port, "GET", "/metrics", "");
+    auto text = http_get_body(node.files.config.rpc.listen_port, "/metrics");
     if (!text) continue;
     auto value = metric_value(*text, "synod_transactions_committed_total");
     if (value) return value;

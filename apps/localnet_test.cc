@@ -1,11 +1,8 @@
 // `synod localnet` end to end, bounded: 4 validators as child processes on 127.0.0.1, heights rise
 // on every node over RPC, then SIGINT stops the localnet, which exits 0 with every child gone;
 // a second run on the same folder restarts the same nodes, which SIGTERM stops.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "rpc/http_client.h"
+
 namespace {
 
 using Json = nlohmann::json;
@@ -36,36 +35,12 @@ uint64_t steady_ms() {
 }
 
 std::optional<Json> get_status(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return std::nullopt;
-  timeval timeout{2, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return std::nullopt;
-  }
-  const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"get_status"})";
-  const std::string request =
-      "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body;
-  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string response;
-  char buffer[4096];
-  while (true) {
-    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n <= 0) break;
-    response.append(buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  size_t split = response.find("\r\n\r\n");
-  if (split == std::string::npos) return std::nullopt;
-  Json answer = Json::parse(response.substr(split + 4), nullptr, false);
-  if (answer.is_discarded() || !answer.contains("result")) return std::nullopt;
-  return answer["result"];
+  synod::rpc::HttpRequestOptions options;
+  options.timeout_ms = 2'000;
+  synod::rpc::JsonRpcClient client(synod::rpc::loopback_endpoint(port), {options, ""});
+  auto result = client.result("get_status");
+  if (!result.is_ok()) return std::nullopt;
+  return std::move(result).value();
 }
 
 uint64_t height_of(uint16_t port) {

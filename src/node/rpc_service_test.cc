@@ -1,17 +1,14 @@
 // One validator in-process with its RPC service on 127.0.0.1 (an OS-chosen port): JSON-RPC over
-// real HTTP, a signed transfer submitted, committed and proven, and malformed requests answered
-// with JSON-RPC errors. Every wait is bounded.
+// real HTTP through rpc/http_client.h, a signed transfer submitted, committed and proven, and
+// malformed requests answered with JSON-RPC errors. Every wait is bounded.
 #include "node/rpc_service.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "base/codec.h"
 #include "ledger/ledger.h"
 #include "node/test_support.h"
+#include "rpc/http_client.h"
 
 namespace synod::node {
 namespace {
@@ -20,52 +17,14 @@ using rpc::Json;
 
 constexpr uint64_t kWaitMs = 20'000;
 
-// One HTTP/1.0-style exchange (Connection: close); returns status line + headers + body.
-std::string http_exchange(uint16_t port, const std::string& request) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "";
-  timeval timeout{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return "";
-  }
-  size_t sent = 0;
-  while (sent < request.size()) {
-    ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<size_t>(n);
-  }
-  std::string response;
-  char buffer[4096];
-  while (true) {
-    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n <= 0) break;
-    response.append(buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return response;
-}
-
-std::string http_request(uint16_t port, const std::string& method, const std::string& target,
-                         const std::string& body) {
-  std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
-                        "Connection: close\r\nContent-Type: application/json\r\nContent-Length: " +
-                        std::to_string(body.size()) + "\r\n\r\n" + body;
-  std::string response = http_exchange(port, request);
-  size_t split = response.find("\r\n\r\n");
-  return split == std::string::npos ? response : response.substr(split + 4);
-}
-
+// The whole JSON-RPC answer ({"result"} or {"error"}) through the project's client; null when
+// the node could not be reached or did not answer JSON-RPC.
 Json call(uint16_t port, const std::string& method, const Json& params) {
-  Json request{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}};
-  if (!params.is_null()) request["params"] = params;  // null: no params at all
-  std::string body = http_request(port, "POST", "/", request.dump());
-  return Json::parse(body, nullptr, false);
+  rpc::JsonRpcClient client(rpc::loopback_endpoint(port), {{10'000, 1 << 26, {}}, ""});
+  auto reply = client.call(method, params);  // null params: no params at all
+  if (!reply.is_ok()) return Json();
+  if (reply->ok()) return Json{{"result", std::move(*reply->result)}};
+  return Json{{"error", std::move(*reply->error)}};
 }
 
 class RpcServiceTest : public ::testing::Test {
@@ -194,7 +153,7 @@ TEST_F(RpcServiceTest, TransferIsCommittedAndProven) {
   ASSERT_TRUE(validators.contains("result")) << validators.dump();
   EXPECT_EQ(validators["result"]["validators"].size(), 1u);
 
-  std::string metrics = http_request(port_, "GET", "/metrics", "");
+  std::string metrics = rpc::http_get(rpc::loopback_endpoint(port_), "/metrics").value().body;
   EXPECT_NE(metrics.find("synod_height "), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("synod_transactions_committed_total 1"), std::string::npos) << metrics;
 }
@@ -203,7 +162,8 @@ TEST_F(RpcServiceTest, BadRequestsGetErrors) {
   auto code_of = [](const Json& answer) {
     return answer.contains("error") ? answer["error"]["code"].get<int>() : 0;
   };
-  Json parse = Json::parse(http_request(port_, "POST", "/", "{not json"), nullptr, false);
+  Json parse = Json::parse(rpc::http_post(rpc::loopback_endpoint(port_), "{not json").value().body,
+                           nullptr, false);
   EXPECT_EQ(code_of(parse), rpc::kParseError) << parse.dump();
   EXPECT_EQ(code_of(call(port_, "no_such_method", Json::object())), rpc::kMethodNotFound);
   EXPECT_EQ(code_of(call(port_, "submit_transaction", Json::object())), rpc::kInvalidParams);
@@ -230,7 +190,7 @@ TEST_F(RpcServiceTest, BadRequestsGetErrors) {
   EXPECT_EQ(code_of(refused), rpc::kServerError) << refused.dump();
   EXPECT_EQ(refused["error"]["data"]["reason"], "insufficient_funds") << refused.dump();
 
-  EXPECT_NE(http_request(port_, "GET", "/nowhere", "").find("Not Found"), std::string::npos);
+  EXPECT_EQ(rpc::http_get(rpc::loopback_endpoint(port_), "/nowhere").value().status, 404);
   // The node still answers.
   EXPECT_TRUE(call(port_, "get_status", nullptr).contains("result"));
 }
