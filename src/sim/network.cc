@@ -31,6 +31,11 @@ Network::Network(uint32_t node_count, const FaultRates& rates, size_t frame_byte
 std::vector<uint64_t> Network::route(const Envelope& envelope, uint64_t now_ms) {
   SYNOD_ASSERT(envelope.from < node_count_ && envelope.to < node_count_);
   ++stats_.sent;
+  stats_.bytes_sent += envelope.payload.size();
+  if (envelope.channel == Channel::kConsensus) {
+    ++stats_.sent_consensus;
+    stats_.bytes_sent_consensus += envelope.payload.size();
+  }
   std::vector<uint64_t> arrivals;
   if (envelope.payload.size() > frame_bytes_max_) {
     ++stats_.dropped_oversize;

@@ -34,6 +34,9 @@ struct Envelope {
 
 struct NetworkStats {
   uint64_t sent = 0;
+  uint64_t sent_consensus = 0;  // of `sent`: engine messages (the others are tx gossip and sync)
+  uint64_t bytes_sent = 0;      // payload bytes of every sent message
+  uint64_t bytes_sent_consensus = 0;
   uint64_t delivered = 0;  // copies scheduled for delivery (duplicates count twice)
   uint64_t dropped_fault = 0;
   uint64_t dropped_partition = 0;
