@@ -469,3 +469,162 @@ Result<std::vector<JsonRpcReply>> JsonRpcClient::batch(const std::vector<JsonRpc
 }
 
 }  // namespace synod::rpc
+
+namespace synod::rpc {
+
+Status EventStreamParser::feed(std::string_view bytes) {
+  if (!failed_.is_ok()) return failed_;
+  for (char c : bytes) {
+    if (after_cr_) {
+      after_cr_ = false;
+      if (c == '\n') continue;  // the "\n" of "\r\n"
+    }
+    if (c == '\r' || c == '\n') {
+      after_cr_ = c == '\r';
+      Status done = line(partial_);
+      partial_.clear();
+      if (!done.is_ok()) return failed_ = done;
+      continue;
+    }
+    if (partial_.size() >= limits_.line_bytes_max) {
+      return failed_ = error(Code::kCorrupt, "an event-stream line is longer than " +
+                                                 std::to_string(limits_.line_bytes_max) + " bytes");
+    }
+    partial_.push_back(c);
+  }
+  return Status::ok();
+}
+
+Status EventStreamParser::line(std::string_view text) {
+  if (text.empty()) {
+    if (has_data_) ready_.push_back(std::move(current_));
+    current_ = ServerSentEvent{};
+    has_data_ = false;
+    return Status::ok();
+  }
+  if (text.front() == ':') return Status::ok();  // a comment
+  size_t colon = text.find(':');
+  std::string_view field = text.substr(0, colon);
+  std::string_view value = colon == std::string_view::npos ? "" : text.substr(colon + 1);
+  if (value.starts_with(' ')) value.remove_prefix(1);
+  if (field == "event") {
+    current_.event = value.empty() ? "message" : std::string(value);
+  } else if (field == "data") {
+    if (current_.data.size() + value.size() + 1 > limits_.event_bytes_max) {
+      return error(Code::kCorrupt, "an event's data is larger than " +
+                                       std::to_string(limits_.event_bytes_max) + " bytes");
+    }
+    if (has_data_) current_.data.push_back('\n');
+    current_.data.append(value);
+    has_data_ = true;
+  } else if (field == "id" && value.find('\0') == std::string_view::npos) {
+    current_.id = std::string(value);
+  }
+  return Status::ok();
+}
+
+std::optional<ServerSentEvent> EventStreamParser::take() {
+  if (ready_front_ == ready_.size()) {
+    ready_.clear();
+    ready_front_ = 0;
+    return std::nullopt;
+  }
+  return std::move(ready_[ready_front_++]);
+}
+
+EventStreamReader::EventStreamReader(int fd, std::string url, EventStreamLimits limits)
+    : fd_(fd), url_(std::move(url)), parser_(limits) {}
+
+EventStreamReader::~EventStreamReader() {
+  close();
+}
+
+void EventStreamReader::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  ended_ = true;
+}
+
+Result<std::unique_ptr<EventStreamReader>> EventStreamReader::open(
+    const Endpoint& endpoint, std::string_view target, const HttpRequestOptions& options,
+    EventStreamLimits limits) {
+  Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(options.timeout_ms);
+  SYNOD_ASSIGN_OR_RETURN(int fd, connect_endpoint(endpoint, deadline));
+  // Owned by the reader from here, so every return below closes it.
+  std::unique_ptr<EventStreamReader> reader(new EventStreamReader(fd, endpoint.url, limits));
+  HttpRequestOptions with_accept = options;
+  with_accept.headers.emplace_back("Accept", "text/event-stream");
+  SYNOD_TRY(send_all(fd, request_text(endpoint, "GET", target, "", true, with_accept), deadline,
+                     endpoint.url));
+  std::string buffer;
+  char chunk[4096];
+  size_t head_end = std::string::npos;
+  while (head_end == std::string::npos) {
+    ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      SYNOD_TRY(wait_for(fd, POLLIN, deadline, endpoint.url));
+      continue;
+    }
+    if (n <= 0) {
+      return error(Code::kUnavailable, endpoint.url + ": the connection ended before an answer");
+    }
+    buffer.append(chunk, static_cast<size_t>(n));
+    head_end = buffer.find("\r\n\r\n");
+    if (head_end == std::string::npos && buffer.size() > kHttpResponseHeaderBytesMax) {
+      return bad_response("headers too long").with_context(endpoint.url);
+    }
+  }
+  auto head = parse_head(std::string_view(buffer).substr(0, head_end));
+  if (!head.is_ok()) return head.status().with_context(endpoint.url);
+  std::string_view rest = std::string_view(buffer).substr(head_end + 4);
+  if (head->status != 200) {
+    std::string what = endpoint.url + std::string(target.substr(0, 256)) + ": HTTP " +
+                       std::to_string(head->status) + " " + std::string(rest.substr(0, 256));
+    return error(head->status == 404 ? Code::kNotFound : Code::kFailedPrecondition, what);
+  }
+  std::string type;
+  for (const auto& [name, value] : head->headers) {
+    if (name == "content-type") type = lower_ascii(value);
+  }
+  if (!type.starts_with("text/event-stream")) {
+    return error(Code::kFailedPrecondition,
+                 endpoint.url + ": answered '" + type + "', not text/event-stream");
+  }
+  SYNOD_TRY(reader->parser_.feed(rest));
+  return reader;
+}
+
+Result<std::optional<ServerSentEvent>> EventStreamReader::next(uint64_t timeout_ms) {
+  Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  char chunk[16 * 1024];
+  while (true) {
+    if (auto event = parser_.take()) return event;
+    if (ended_) return std::optional<ServerSentEvent>();
+    ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      Status waited = wait_for(fd_, POLLIN, deadline, url_);
+      if (waited.code() == Code::kTimeout) {
+        return error(Code::kTimeout,
+                     url_ + ": no event within " + std::to_string(timeout_ms) + " ms");
+      }
+      SYNOD_TRY(waited);
+      continue;
+    }
+    if (n < 0) {
+      Status failed = error(Code::kUnavailable, url_ + ": receive: " + std::strerror(errno));
+      close();
+      return failed;
+    }
+    if (n == 0) {
+      close();  // an unfinished event at the end is dropped, as the format says
+      continue;
+    }
+    Status fed = parser_.feed(std::string_view(chunk, static_cast<size_t>(n)));
+    if (!fed.is_ok()) {
+      close();
+      return fed.with_context(url_);
+    }
+  }
+}
+
+}  // namespace synod::rpc

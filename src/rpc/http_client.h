@@ -6,6 +6,8 @@
 //                          closed it (once per request, only when nothing of the answer arrived).
 //   JsonRpcClient          call(method, params) and batch(calls) over an HttpConnection, with the
 //                          node's token when set.
+//   EventStreamReader      server-sent events (`GET /events/<subscription>`), one event at a time,
+//                          each wait bounded, lines and events bounded in size.
 //
 // Bounds: one deadline per request covers connect, send and receive; response headers at most
 // kHttpResponseHeaderBytesMax, whole responses at most `response_bytes_max`. Responses must carry
@@ -23,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -158,5 +161,70 @@ class JsonRpcClient {
 
 // Reads a JSON-RPC reply object ({"jsonrpc":"2.0","id",...,"result"|"error"}); kCorrupt otherwise.
 Result<JsonRpcReply> parse_json_rpc_reply(const Json& answer);
+
+// One server-sent event (https://html.spec.whatwg.org/multipage/server-sent-events.html).
+struct ServerSentEvent {
+  std::string event = "message";  // the `event:` field, "message" when absent
+  std::string data;               // `data:` lines joined with "\n"
+  std::string id;                 // the `id:` field, if any
+  friend bool operator==(const ServerSentEvent&, const ServerSentEvent&) = default;
+};
+
+struct EventStreamLimits {
+  size_t line_bytes_max = 64 * 1024;     // one line of the stream, without its end
+  size_t event_bytes_max = 1024 * 1024;  // the data of one event
+};
+
+// The event-stream format, incrementally: feed bytes, take whole events. Lines end in "\n",
+// "\r\n" or "\r"; comment lines (":...") and `retry:` are skipped; an event without data is not
+// dispatched. kCorrupt (and stays failed) when a line or an event's data outgrows its bound.
+class EventStreamParser {
+ public:
+  explicit EventStreamParser(EventStreamLimits limits = {}) : limits_(limits) {}
+  Status feed(std::string_view bytes);
+  // The next whole event, in order.
+  std::optional<ServerSentEvent> take();
+
+ private:
+  Status line(std::string_view text);
+
+  EventStreamLimits limits_;
+  std::string partial_;  // an unfinished line
+  bool after_cr_ = false;
+  ServerSentEvent current_;
+  bool has_data_ = false;
+  std::vector<ServerSentEvent> ready_;
+  size_t ready_front_ = 0;
+  Status failed_ = Status::ok();
+};
+
+// A subscriber's end of `GET <target>` answered with text/event-stream. open() waits (up to
+// `options.timeout_ms`) for the answer's head: kNotFound for HTTP 404 (an unknown or expired
+// subscription), kFailedPrecondition for any other status or a content type that is not
+// text/event-stream. next() waits up to `timeout_ms` for one event: nullopt when the server ended
+// the stream (then every later call says so too), kTimeout when none came in time (the stream stays
+// usable), kCorrupt for an oversized line or event, kUnavailable for a reset connection.
+class EventStreamReader {
+ public:
+  static Result<std::unique_ptr<EventStreamReader>> open(const Endpoint& endpoint,
+                                                         std::string_view target,
+                                                         const HttpRequestOptions& options = {},
+                                                         EventStreamLimits limits = {});
+  ~EventStreamReader();
+  EventStreamReader(const EventStreamReader&) = delete;
+  EventStreamReader& operator=(const EventStreamReader&) = delete;
+
+  Result<std::optional<ServerSentEvent>> next(uint64_t timeout_ms);
+  // Closes the connection (the server sees the subscriber leave).
+  void close();
+
+ private:
+  EventStreamReader(int fd, std::string url, EventStreamLimits limits);
+
+  int fd_;
+  std::string url_;
+  EventStreamParser parser_;
+  bool ended_ = false;
+};
 
 }  // namespace synod::rpc
