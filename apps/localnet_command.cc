@@ -444,10 +444,13 @@ int run_localnet(LocalnetFlags flags) {
       return 1;
     }
     const node::Config& config = nodes[i].files.config;
-    std::printf("  node%zu  pid %d  p2p %s:%u  rpc http://%s:%u/  log %s/node.log\n", i,
-                static_cast<int>(nodes[i].pid), config.p2p.listen_address.c_str(),
-                config.p2p.listen_port, config.rpc.listen_address.c_str(), config.rpc.listen_port,
-                nodes[i].home.c_str());
+    // The RPC port also serves the explorer on GET / (src/explorer).
+    std::printf(
+        "  node%zu  pid %d  p2p %s:%u  rpc http://%s:%u/  explorer http://%s:%u/  log "
+        "%s/node.log\n",
+        i, static_cast<int>(nodes[i].pid), config.p2p.listen_address.c_str(),
+        config.p2p.listen_port, config.rpc.listen_address.c_str(), config.rpc.listen_port,
+        config.rpc.listen_address.c_str(), config.rpc.listen_port, nodes[i].home.c_str());
   }
   std::printf("localnet: %zu nodes started (%s, chain %s); Ctrl-C stops them\n", nodes.size(),
               flags.consensus.c_str(), nodes.front().files.genesis.chain_id.c_str());

@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
   libsodium-dev libssl-dev librocksdb-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
   libspdlog-dev libfmt-dev libasio-dev libgtest-dev libgmock-dev libbenchmark-dev
+  chromium  # the explorer's browser test (tests/explorer/)
 )
 missing=()
 for package in "${packages[@]}"; do
@@ -13,6 +14,11 @@ for package in "${packages[@]}"; do
     missing+=("$package")
   fi
 done
+# node and npm run the explorer's browser test; any install that provides them will do (a
+# NodeSource nodejs bundles npm and conflicts with Debian's npm package).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

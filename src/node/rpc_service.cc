@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "base/codec.h"
+#include "explorer/explorer.h"
 #include "ledger/ledger.h"
 
 namespace synod::node {
@@ -166,6 +167,10 @@ rpc::HttpReply RpcService::handle(const rpc::HttpRequest& request) const {
     } else {
       reply.response.status = 204;
     }
+    return reply;
+  }
+  if (explorer::owns(request)) {
+    reply.response = explorer::serve(request);
     return reply;
   }
   if (request.method == "GET" && path == "/metrics") {

@@ -205,10 +205,17 @@ async function pollChain() {
 }
 
 // Which validators are up, their height and view: this node itself, and each peer that names its
-// validator key. A validator that cannot be placed is shown by its newest commit signature.
+// validator key. Any other validator is judged by the commit certificates: up while it signed one
+// of the newest SIGNING_WINDOW blocks, down when it signed none of them. (A certificate holds the
+// first quorum of commit votes, so a live validator may miss a few in a row, never twenty.)
+const SIGNING_WINDOW = 20;
 function validatorRows() {
   const status = state.status;
   const rows = [];
+  const withSigners = [...state.blocks.values()].filter((b) => b.signers).map((b) => b.height);
+  const newest = withSigners.length ? Math.max(...withSigners) : 0;
+  const oldest = withSigners.length ? Math.min(...withSigners) : 0;
+  const judged = newest - oldest + 1 >= SIGNING_WINDOW;
   for (const v of state.validators ? state.validators.validators : []) {
     let up = null;
     let height = null;
@@ -230,6 +237,10 @@ function validatorRows() {
         up = false; // peers name their validators, and this one is not connected
       }
     }
+    if (up === null && judged) {
+      up = (state.lastSigned.get(v.index) || 0) > newest - SIGNING_WINDOW;
+      where = up ? 'signing commits' : `no commit signature in the last ${SIGNING_WINDOW} blocks`;
+    }
     if (state.statusError) up = null;
     rows.push({ v, up, height, view, where, signed: state.lastSigned.get(v.index) });
   }
@@ -239,10 +250,9 @@ function validatorRows() {
 function watchFaults(previous, status) {
   if (!previous) return;
   if (status.view_changes > previous.view_changes) {
-    logEvent('fault', `view change: now view ${status.round}` +
-      (status.leader ? `, leader ${validatorName(status.leader)}` : ''));
-  } else if (status.leader && previous.leader && status.leader !== previous.leader) {
-    logEvent('info', `new leader ${validatorName(status.leader)}`);
+    const n = status.view_changes - previous.view_changes;
+    logEvent('fault', `${n === 1 ? 'a view change' : n + ' view changes'} (${status.view_changes} in all), ` +
+      `now height ${status.height + 1} view ${status.round}` + (status.leader ? `, primary ${validatorName(status.leader)}` : ''));
   }
   if (status.sync && previous.sync && status.sync.syncing !== previous.sync.syncing) {
     logEvent('info', status.sync.syncing ? `syncing to height ${status.sync.target_height}` : 'caught up');
@@ -316,11 +326,11 @@ function makeChart(el) {
     width,
     height: 180,
     scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(5, max * 1.15)] } },
-    axes: [{ stroke: '#9aa4b2', grid: { stroke: '#2a3140' } }, { stroke: '#9aa4b2', grid: { stroke: '#2a3140' }, size: 50 }],
+    axes: [{ stroke: '#9aa4b2', grid: { stroke: '#2a3140' }, space: 80 }, { stroke: '#9aa4b2', grid: { stroke: '#2a3140' }, size: 50 }],
     series: [
       {},
-      { label: 'tx committed per second', stroke: '#4f9dff', fill: 'rgba(79,157,255,0.15)', width: 1 },
-      { label: '10 s average', stroke: '#f5b041', width: 2 },
+      { label: 'tx committed per second', stroke: '#4f9dff', fill: 'rgba(79,157,255,0.15)', width: 1, points: { show: false } },
+      { label: '10 s average', stroke: '#f5b041', width: 2, points: { show: false } },
     ],
   }, chartData(), el);
 }
@@ -336,8 +346,9 @@ function renderCards() {
     card('height', s ? s.height : '…', 'height'),
     card('last block', s ? ago(s.latest_block_time_ms) : '…', 'since-last-block'),
     card('mempool', s ? `${s.mempool.size} tx` : '…', 'mempool'),
-    card('view', s ? `${s.round} (${s.view_changes} changes)` : '…', 'view'),
-    card('node', state.statusError ? 'not answering' : s ? `${s.role}, ${(s.peers || []).length} peers` : '…', 'node-state'),
+    card('view', s ? `${s.round}, ${s.view_changes} changes` : '…', 'view'),
+    card('this node', state.statusError ? 'not answering' : s ? s.role : '…', 'node-state'),
+    card('peers', s ? (s.peers || []).length : '…', 'peers'),
     card('live', state.live, 'live-mode'),
   );
 }
@@ -355,7 +366,7 @@ function renderValidators() {
     h('td', { class: 'num' }, row.view ?? '—'),
     h('td', { class: 'num' }, row.signed ? blockLink(row.signed) : '—'),
     h('td', { class: 'muted' }, row.where)));
-  el.replaceChildren(table(['#', 'name', 'address', 'power', 'status', 'height', 'view', 'last signed', 'seen at'], rows));
+  el.replaceChildren(table(['#', 'name', 'address', 'power', 'status', 'height', 'view', 'last signed', 'how known'], rows));
   el.append(h('p', { class: 'muted' }, `total power ${state.validators.total_power}, a quorum is ${state.validators.quorum_power}`));
 }
 
