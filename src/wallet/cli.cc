@@ -251,17 +251,15 @@ void add_key_commands(CLI::App& app, Commands& commands) {
   restore->callback([&] {
     commands.run = [&](Context& c) { return cli::run_create(c, commands.create, true); };
   });
-  auto* import = app.add_subcommand("import-key", "add a raw Ed25519 key to the keystore");
-  import->add_option("--key-file", commands.import.key_file,
-                     "a key file (synod's JSON key file, or 64 hex digits of seed)");
-  import->add_option("--name", commands.import.name, "the account's name");
-  import->callback([&] { commands.run = [&](Context& c) { return cli::run_import_key(c, commands.import);
-};
-}  // namespace
-);
-auto* list = app.add_subcommand("list", "the keystore's accounts and addresses");
-list->callback([&] { commands.run = [](Context& c) { return cli::run_list(c); }; });
-}  // namespace synod::wallet
+  auto* import_key = app.add_subcommand("import-key", "add a raw Ed25519 key to the keystore");
+  import_key->add_option("--key-file", commands.import.key_file,
+                         "a key file (synod's JSON key file, or 64 hex digits of seed)");
+  import_key->add_option("--name", commands.import.name, "the account's name");
+  import_key->callback(
+      [&] { commands.run = [&](Context& c) { return cli::run_import_key(c, commands.import); }; });
+  auto* list = app.add_subcommand("list", "the keystore's accounts and addresses");
+  list->callback([&] { commands.run = [](Context& c) { return cli::run_list(c); }; });
+}
 
 void add_transfer_options(CLI::App& command, cli::TransferOptions& transfer) {
   command.add_option("--to", transfer.to, "recipient address (synod1...)")->required();

@@ -112,16 +112,38 @@ Json transfer_json(const chain::Transaction& transaction) {
       {"fee", std::to_string(transaction.fee)}, {"nonce", std::to_string(transaction.nonce)}};
 }
 
+// Prints a committed transaction: `result` (the transfer) with its verified inclusion.
+int print_committed(Context& context, Json result, const TransactionReport& report) {
+  context.report_failures(report.failures);
+  if (context.json()) {
+    Json committed = inclusion_json(report);
+    for (auto& [key, value] : committed.items())
+      result[key] = value;
+    return context.done(result);
+  }
+  print_report(context, report);
+  return kExitOk;
+}
+
 // Submits, then (unless no_wait) follows the transaction until a verified block includes it.
 int submit_and_wait(Context& context, const chain::Transaction& transaction, bool no_wait) {
   Step<Chain> chain = chain_access(context);
   if (!chain.ok()) return context.fail(chain.failure());
+  Json result = transfer_json(transaction);
   auto submitted = submit_transaction(*chain->client, transaction);
   if (!submitted.is_ok()) {
+    // A used nonce may be this very transaction's, committed by an earlier attempt: then sending
+    // it again is done, not refused.
+    if (submitted.status().code() == Code::kFailedPrecondition) {
+      auto known = fetch_transaction(*chain->client, chain->anchor, transaction.id());
+      if (known.is_ok() && known->state == TransactionState::kCommitted) {
+        if (!context.json()) context.out() << "already committed by an earlier submission\n";
+        return print_committed(context, std::move(result), *known);
+      }
+    }
     return fail_node(context, submitted.status().with_context("the transaction was not accepted"));
   }
   context.report_failures(submitted->failures);
-  Json result = transfer_json(transaction);
   result["submitted_to"] = submitted->endpoint;
   if (!context.json()) {
     context.out() << "submitted " << transaction.id().hex() << " to "
@@ -141,15 +163,7 @@ int submit_and_wait(Context& context, const chain::Transaction& transaction, boo
   auto report = wait_for_commit(*chain->client, chain->anchor, transaction.id(), wait);
   progress.finish();
   if (!report.is_ok()) return fail_node(context, report.status());
-  context.report_failures(report->failures);
-  if (context.json()) {
-    Json committed = inclusion_json(*report);
-    for (auto& [key, value] : committed.items())
-      result[key] = value;
-    return context.done(result);
-  }
-  print_report(context, *report);
-  return kExitOk;
+  return print_committed(context, std::move(result), *report);
 }
 
 struct ParsedTransfer {

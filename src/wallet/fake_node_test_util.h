@@ -31,6 +31,7 @@ struct NodeFaults {
   bool forge_balance = false;       // get_account adds 1,000 to the balance (real proof)
   bool forge_certificate = false;   // certificates signed by keys outside the genesis set
   bool claim_false_commit = false;  // get_transaction says committed at height 1, position 0
+  bool hide_commits = false;        // get_transaction says "pending" for committed transactions
   size_t polls_before_commit = 0;   // get_transaction calls before a submitted transaction commits
 };
 
@@ -194,6 +195,7 @@ class FakeNode {
     }
     auto placed = placements_.find(id);
     if (placed == placements_.end()) return Json{{"id", id.hex()}, {"status", "unknown"}};
+    if (faults_.hide_commits) return Json{{"id", id.hex()}, {"status", "pending"}};
     return Json{{"id", id.hex()},
                 {"status", "committed"},
                 {"height", placed->second.height},

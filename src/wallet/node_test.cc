@@ -258,6 +258,32 @@ TEST_F(NodeTest, AFalseCommitClaimFailsOverToAnHonestNode) {
   EXPECT_EQ(committed->inclusion->height, 2u);
 }
 
+TEST_F(NodeTest, ACommitHiddenByOneNodeIsProvenByAnother) {
+  FakeNode hider({alice(), bob()}, 1'000);
+  hider.set_faults(NodeFaults{.hide_commits = true});
+  hider.start();
+  node_.start();
+  chain::Transaction tx =
+      chain::make_transfer(ledger::testing::kChainId, alice(), 0, 1, address_of(bob()), 5);
+  RpcClient alone = client({hider.url()});
+  RpcClient honest = client({node_.url()});
+  ASSERT_TRUE(submit_transaction(alone, tx).is_ok());
+  ASSERT_TRUE(submit_transaction(honest, tx).is_ok());
+  auto hidden = fetch_transaction(alone, anchor_, tx.id());
+  ASSERT_TRUE(hidden.is_ok()) << hidden.status().to_string();
+  EXPECT_EQ(hidden->state, TransactionState::kPending);
+  RpcClient both = client({hider.url(), node_.url()});
+  auto proven = fetch_transaction(both, anchor_, tx.id());
+  ASSERT_TRUE(proven.is_ok()) << proven.status().to_string();
+  EXPECT_EQ(proven->state, TransactionState::kCommitted);
+  ASSERT_TRUE(proven->inclusion.has_value());
+  EXPECT_EQ(proven->inclusion->height, 2u);
+  EXPECT_EQ(proven->endpoint, node_.url());
+  auto waited = wait_for_commit(both, anchor_, tx.id(), WaitOptions{2'000, 20, {}});
+  ASSERT_TRUE(waited.is_ok()) << waited.status().to_string();
+  EXPECT_EQ(waited->endpoint, node_.url());
+}
+
 TEST_F(NodeTest, WaitingTimesOutWithAClearMessage) {
   node_.set_faults(NodeFaults{.polls_before_commit = 1'000'000});
   node_.start();

@@ -1,5 +1,6 @@
 #include "wallet/operations.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -135,9 +136,10 @@ Result<TransactionReport> fetch_transaction(RpcClient& client, const TrustAnchor
   // A node that says "committed" must prove it with its block, or it counts as a wrong answer and
   // the next node is asked.
   auto check_claim = [&](const Json& result) -> Status {
+    claim.reset();
+    inclusion.reset();
     SYNOD_ASSIGN_OR_RETURN(TransactionClaim parsed, parse_claim(result, id));
     claim = parsed;
-    inclusion.reset();
     if (parsed.state != TransactionState::kCommitted) return Status::ok();
     auto check_block = [&](const Json& block) -> Status {
       auto verified = verify_block_inclusion(anchor, id, parsed.height, parsed.position, block);
@@ -156,10 +158,31 @@ Result<TransactionReport> fetch_transaction(RpcClient& client, const TrustAnchor
                             std::to_string(parsed.height) +
                             ", but its block does not prove it: " + block.status().message());
   };
-  SYNOD_ASSIGN_OR_RETURN(RpcAnswer answer,
-                         client.call("get_transaction", Json{{"id", id.hex()}}, check_claim));
-  return TransactionReport{id,        claim->state,    claim->outcome,
+  Json params{{"id", id.hex()}};
+  SYNOD_ASSIGN_OR_RETURN(RpcAnswer answer, client.call("get_transaction", params, check_claim));
+  TransactionReport report{id,        claim->state,    claim->outcome,
                            inclusion, answer.endpoint, std::move(answer.failures)};
+  if (report.state == TransactionState::kCommitted) return report;
+  // "pending" or "unknown" cannot be disproved from the node's own answer: it may be behind, or
+  // hiding the commit. Every node not yet tried is asked, and one that proves the commit wins.
+  // Being behind is no fault, so the first node is not reported; nodes that claim a commit they
+  // cannot prove are.
+  auto tried = [&](const std::string& url) {
+    return url == report.endpoint ||
+           std::any_of(report.failures.begin(), report.failures.end(),
+                       [&](const NodeFailure& failure) { return failure.endpoint == url; });
+  };
+  for (const rpc::Endpoint& endpoint : client.options().endpoints) {
+    if (tried(endpoint.url)) continue;
+    auto other = client.call_one(endpoint, "get_transaction", params, check_claim);
+    if (!other.is_ok() && other.status().code() == Code::kCorrupt) {
+      report.failures.push_back(NodeFailure{endpoint.url, other.status()});
+    }
+    if (!other.is_ok() || !inclusion) continue;
+    return TransactionReport{id,           TransactionState::kCommitted, claim->outcome, inclusion,
+                             endpoint.url, std::move(report.failures)};
+  }
+  return report;
 }
 
 Result<TransactionReport> wait_for_commit(RpcClient& client, const TrustAnchor& anchor,

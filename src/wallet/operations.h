@@ -57,7 +57,8 @@ struct TransactionReport {
 
 // get_transaction; when a node says committed, its get_block at that height must verify and hold
 // the transaction at the stated position, or the node's answer counts as wrong (failed over,
-// and kCorrupt when no node proves its claim).
+// and kCorrupt when no node proves its claim). When the answer is "pending" or "unknown", which no
+// proof can refute, every other node is asked too, and the first that proves a commit answers.
 Result<TransactionReport> fetch_transaction(RpcClient& client, const TrustAnchor& anchor,
                                             const Hash256& id);
 
