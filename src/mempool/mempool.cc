@@ -331,6 +331,19 @@ std::optional<chain::Transaction> Mempool::get(const Hash256& id) const {
   return *tx;
 }
 
+bool Mempool::verify_block_signatures(const std::vector<chain::Transaction>& transactions) {
+  for (const chain::Transaction& tx : transactions) {
+    const Hash256 id = tx.id();
+    if (signature_cache_.contains(id)) {
+      signature_cache_hits_.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    if (!tx.verify_signature()) return false;
+    signature_cache_.insert(id);
+  }
+  return true;
+}
+
 Metrics Mempool::metrics() const {
   Metrics out;
   out.admitted = admitted_.load(std::memory_order_relaxed);

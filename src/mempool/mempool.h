@@ -150,6 +150,11 @@ class Mempool {
   std::optional<chain::Transaction> get(const Hash256& id) const;
   // True when this mempool verified the signature of transaction `id` (bounded memory).
   bool signature_verified(const Hash256& id) const { return signature_cache_.contains(id); }
+  // Block validation: true when every transaction's signature verified, checking now (on the
+  // calling thread) only those this mempool has not verified before and caching the successes,
+  // so each signature is verified once per node. False at the first bad signature; the caller
+  // then lets the application verify the block and name the culprit.
+  bool verify_block_signatures(const std::vector<chain::Transaction>& transactions);
   Metrics metrics() const;
   const Config& config() const { return config_; }
 

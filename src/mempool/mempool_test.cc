@@ -409,6 +409,28 @@ TEST_F(MempoolTest, SignatureCacheRemembersVerifiedIds) {
   EXPECT_FALSE(pool.signature_verified(transfer(5, 0, 5).id()));
 }
 
+TEST_F(MempoolTest, BlockSignaturesAreVerifiedOncePerNode) {
+  Mempool& pool = make(test_config());
+  chain::Transaction known = transfer(1, 0, 5);
+  ASSERT_TRUE(pool.add(known).is_ok());
+  chain::Transaction unseen = transfer(2, 0, 5);
+  EXPECT_FALSE(pool.signature_verified(unseen.id()));
+
+  // The known one is a cache hit; the unseen one is verified now and remembered.
+  EXPECT_TRUE(pool.verify_block_signatures({known, unseen}));
+  EXPECT_EQ(pool.metrics().signature_cache_hits, 1u);
+  EXPECT_TRUE(pool.signature_verified(unseen.id()));
+  EXPECT_TRUE(pool.verify_block_signatures({known, unseen}));
+  EXPECT_EQ(pool.metrics().signature_cache_hits, 3u);
+
+  // A forged signature (a new id, never verified) fails and is not cached.
+  chain::Transaction forged = transfer(3, 0, 5);
+  forged.signature.data[5] ^= 0x01;
+  EXPECT_FALSE(pool.verify_block_signatures({known, forged}));
+  EXPECT_FALSE(pool.signature_verified(forged.id()));
+  EXPECT_TRUE(pool.verify_block_signatures({}));
+}
+
 // ---- Batches and threads ----
 
 TEST_F(MempoolTest, BatchResultsComeInBatchOrder) {

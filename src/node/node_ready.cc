@@ -129,15 +129,9 @@ consensus::Event Node::answer_validation(const chain::Block& block) {
                 block.height(), application_->height());
     return consensus::Verdict{block.hash(), block.height(), false, "height already decided"};
   }
-  // Signatures this node's mempool already verified are not verified again; one it has not seen
-  // makes the application verify them all.
-  bool signatures_checked = true;
-  for (const chain::Transaction& tx : block.transactions) {
-    if (!mempool_->signature_verified(tx.id())) {
-      signatures_checked = false;
-      break;
-    }
-  }
+  // Each signature is verified once per node: the mempool skips those it already verified and
+  // caches the ones it checks now. At a bad one, the application verifies and names it.
+  const bool signatures_checked = mempool_->verify_block_signatures(block.transactions);
   Status valid = application_->validate_block(block, signatures_checked);
   consensus::Verdict verdict{block.hash(), block.height(), valid.is_ok(), ""};
   if (!valid.is_ok()) {

@@ -212,7 +212,9 @@ consensus::Event Replica::answer_validation(const chain::Block& block, ReplicaHo
   if (config_.profile.has(Behavior::kApproveAll)) {
     ++byzantine_counts_["byzantine-approve-all"];
   } else {
-    Status valid = application_->validate_block(block, /*signatures_checked=*/false);
+    // As the node does (node_ready.cc): each signature is verified once per replica.
+    const bool signatures_checked = pool_->verify_block_signatures(block.transactions);
+    Status valid = application_->validate_block(block, signatures_checked);
     verdict.valid = valid.is_ok();
     verdict.reason = valid.is_ok() ? "" : valid.to_string();
   }
