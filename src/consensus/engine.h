@@ -181,6 +181,9 @@ class Engine {
   virtual Ready ready() = 0;
   virtual void advance() = 0;
   virtual EngineStatus status() const = 0;
+  // The messages dropped so far, by reason. The driver reads it around each PeerMessage it steps
+  // and scores the peer that sent a malformed or badly signed one (node/node_network.cc).
+  virtual DropCounters drop_counters() const { return {}; }
 };
 
 // The largest consensus message a transport accepts (a pre-prepare carries a whole block).

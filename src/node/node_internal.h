@@ -24,6 +24,7 @@ inline constexpr uint32_t kMalformedPenaltyPoints = 20;
 inline constexpr uint32_t kInvalidTransactionPenaltyPoints = 10;
 inline constexpr uint32_t kUnaskedBlocksPenaltyPoints = 10;
 inline constexpr uint32_t kInvalidBlockPenaltyPoints = 50;
+inline constexpr uint32_t kInvalidSignaturePenaltyPoints = 25;
 
 // What one loop iteration has done but not yet made durable or sent.
 struct Node::Iteration {

@@ -49,9 +49,21 @@ void Node::on_network_event(net::Event& event) {
   }
 }
 
+// The engine checks the message; what it drops as malformed or badly signed costs the peer that
+// sent it (links are authenticated and consensus messages are never relayed, so the peer is the
+// author or chose to pass it on). Messages out of the engine's window or signed by keys outside
+// the current set cost nothing: an honest peer at another height sends those.
 void Node::on_consensus_message(net::Message& message) {
   counters_->consensus_messages_in++;
+  const consensus::DropCounters before = engine_->drop_counters();
   engine_->step(consensus::PeerMessage{message.from, std::move(message.payload)});
+  const consensus::DropCounters after = engine_->drop_counters();
+  if (after.bad_signature > before.bad_signature) {
+    penalize(message.from, "consensus message with an invalid signature",
+             kInvalidSignaturePenaltyPoints);
+  } else if (after.malformed > before.malformed || after.oversized > before.oversized) {
+    penalize(message.from, "malformed consensus message", kMalformedPenaltyPoints);
+  }
 }
 
 void Node::penalize(const net::NodeId& peer, std::string_view reason, uint32_t points) {

@@ -70,7 +70,7 @@ class PbftEngine final : public Engine {
   Ready ready() override;
   void advance() override;
   EngineStatus status() const override;
-  const DropCounters& drop_counters() const { return drops_; }
+  DropCounters drop_counters() const override { return drops_; }
 
  private:
   enum class Validity : uint8_t { kUnknown, kPending, kValid, kInvalid };

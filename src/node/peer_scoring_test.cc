@@ -1,0 +1,125 @@
+// A peer that completes the handshake and then sends consensus messages the engine drops as badly
+// signed or malformed is scored down and disconnected, while the node keeps committing. (Invalid
+// transactions and sync messages are scored in node_network.cc too; the real-process test in
+// apps/cluster_process_test.cc covers those end to end.)
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "consensus/pbft/messages.h"
+#include "net/transport.h"
+#include "node/node.h"
+#include "node/test_support.h"
+
+namespace synod::node {
+namespace {
+
+constexpr uint64_t kWaitMs = 30'000;
+
+struct Peer {
+  explicit Peer(const chain::Genesis& genesis)
+      : transport(crypto::KeyPair::generate(), [&] {
+          net::TransportConfig config;
+          config.genesis_hash = genesis.hash();
+          config.peer_exchange = false;
+          config.reconnect_delay_ms_min = 60'000;
+          return config;
+        }()) {}
+
+  std::optional<net::NodeId> connect(uint16_t port) {
+    if (!transport.start("", 0).is_ok()) return {};
+    if (!transport.connect(net::Endpoint{"127.0.0.1", port}).is_ok()) return {};
+    const uint64_t deadline = testing::steady_ms() + kWaitMs;
+    while (testing::steady_ms() < deadline) {
+      auto event = transport.wait(100);
+      if (event && std::holds_alternative<net::PeerConnected>(*event)) {
+        return std::get<net::PeerConnected>(*event).node_id;
+      }
+    }
+    return {};
+  }
+
+  // Sends `make(n)` for n = 0, 1, ... until the node disconnects us; how many it took (0: never).
+  int send_until_dropped(const net::NodeId& node, const std::function<Bytes(int)>& make) {
+    for (int n = 0; n < 50; ++n) {
+      (void)transport.send(node, net::Channel::kConsensus, make(n));
+      const uint64_t deadline = testing::steady_ms() + 100;
+      while (testing::steady_ms() < deadline) {
+        auto event = transport.wait(20);
+        if (event && std::holds_alternative<net::PeerDisconnected>(*event)) return n + 1;
+      }
+    }
+    return 0;
+  }
+
+  net::Transport transport;
+};
+
+class PeerScoringTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = Node::open(files_);
+    ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+    node_ = std::move(opened).value();
+    ASSERT_TRUE(node_->start().is_ok());
+    ASSERT_TRUE(testing::eventually([&] { return node_->height() >= 1; }, kWaitMs));
+  }
+  void TearDown() override {
+    if (node_) node_->stop();
+  }
+
+  // The node still commits, and no longer has the peer.
+  void expect_alive_without(const net::NodeId& peer) {
+    const uint64_t height = node_->height();
+    EXPECT_TRUE(testing::eventually([&] { return node_->height() >= height + 3; }, kWaitMs));
+    for (const net::PeerInfo& info : node_->peers())
+      EXPECT_NE(info.node_id, peer);
+    EXPECT_GT(node_->metrics().peer_penalties, 0u);
+  }
+
+  testing::TempDir dir_;
+  const HomeFiles files_ = testing::make_network(dir_, 1).front();
+  std::unique_ptr<Node> node_;
+};
+
+TEST_F(PeerScoringTest, ConsensusVotesWithInvalidSignaturesGetThePeerDisconnected) {
+  Peer peer(files_.genesis);
+  auto node_id = peer.connect(node_->p2p_port());
+  ASSERT_TRUE(node_id.has_value());
+  std::mt19937_64 random(7);
+  const uint64_t height = node_->height();
+  const int sent = peer.send_until_dropped(*node_id, [&](int) {
+    consensus::pbft::Vote vote;
+    vote.height = height + 1;
+    for (auto& byte : vote.block_hash.data)
+      byte = static_cast<uint8_t>(random());
+    vote.sig.signer = files_.validator_key->public_key();  // the node's own validator key
+    for (auto& byte : vote.sig.signature.data)
+      byte = static_cast<uint8_t>(random());
+    return consensus::pbft::encode_message(vote);
+  });
+  EXPECT_GT(sent, 0) << "the node kept a peer that forges votes";
+  EXPECT_LE(sent, 8);
+  expect_alive_without(peer.transport.node_id());
+  EXPECT_TRUE(node_->status().failure.empty());
+}
+
+TEST_F(PeerScoringTest, MalformedConsensusMessagesGetThePeerDisconnected) {
+  Peer peer(files_.genesis);
+  auto node_id = peer.connect(node_->p2p_port());
+  ASSERT_TRUE(node_id.has_value());
+  std::mt19937_64 random(11);
+  const int sent = peer.send_until_dropped(*node_id, [&](int n) {
+    Bytes junk(1 + static_cast<size_t>(n) * 37);
+    for (auto& byte : junk)
+      byte = static_cast<uint8_t>(random());
+    junk[0] = 2;  // a PREPARE's tag, then garbage
+    return junk;
+  });
+  EXPECT_GT(sent, 0) << "the node kept a peer that sends malformed consensus messages";
+  EXPECT_LE(sent, 8);
+  expect_alive_without(peer.transport.node_id());
+}
+
+}  // namespace
+}  // namespace synod::node
