@@ -92,15 +92,8 @@ Json transaction_json(const chain::Transaction& tx) {
 Json block_json(const chain::Block& block, const std::optional<chain::Certificate>& cert) {
   const chain::BlockHeader& header = block.header;
   Json transactions = Json::array();
-  for (uint32_t i = 0; i < block.transactions.size(); ++i) {
-    const chain::Transaction& tx = block.transactions[i];
-    transactions.push_back(Json{{"id", tx.id().hex()},
-                                {"status", "committed"},
-                                {"height", header.height},
-                                {"position", i},
-                                {"outcome", "success"},
-                                {"transaction", transaction_json(tx)}});
-  }
+  for (uint32_t i = 0; i < block.transactions.size(); ++i)
+    transactions.push_back(committed_transaction_json(block.transactions[i], header.height, i));
   Json out{{"hash", block.hash().hex()},
            {"height", header.height},
            {"header",
@@ -125,7 +118,10 @@ Json block_json(const chain::Block& block, const std::optional<chain::Certificat
   return out;
 }
 
-RpcService::RpcService(Node& node, RpcServiceOptions options) : node_(node), options_(options) {
+RpcService::RpcService(Node& node, RpcServiceOptions options)
+    : node_(node),
+      options_(options),
+      subscriptions_(std::make_unique<Subscriptions>(node, options.subscriptions)) {
   dispatcher_.set_token(node_.config().rpc.token);
   add_methods();
 }
@@ -152,6 +148,7 @@ Result<uint16_t> RpcService::start(const std::string& host, uint16_t port) {
 }
 
 void RpcService::stop() {
+  subscriptions_->stop();  // ends every stream
   if (server_) server_->stop();
   server_.reset();
 }
@@ -171,6 +168,15 @@ rpc::HttpReply RpcService::handle(const rpc::HttpRequest& request) const {
   }
   if (explorer::owns(request)) {
     reply.response = explorer::serve(request);
+    return reply;
+  }
+  if (request.method == "GET" && path.starts_with("/events/")) {
+    auto stream = subscriptions_->open(path.substr(std::string_view("/events/").size()));
+    if (stream.is_ok()) {
+      reply.stream = std::move(stream).value();
+    } else {
+      reply.response = rpc::HttpResponse{404, "text/plain", stream.status().message() + "\n", {}};
+    }
     return reply;
   }
   if (request.method == "GET" && path == "/metrics") {
@@ -213,6 +219,8 @@ std::string RpcService::metrics_text() const {
          metrics.consensus_messages_in);
   metric("synod_consensus_messages_out_total", "counter", "Consensus messages sent.",
          metrics.consensus_messages_out);
+  metric("synod_rpc_subscriptions", "gauge", "RPC subscriptions (waiting or streaming).",
+         subscriptions_->size());
   return out.str();
 }
 
@@ -225,6 +233,10 @@ void RpcService::add_methods() {
   dispatcher_.add_method("get_account", [this](const Json& p) { return get_account(p); });
   dispatcher_.add_method("get_validators", [this](const Json& p) { return get_validators(p); });
   dispatcher_.add_method("get_history", [this](const Json& p) { return get_history(p); });
+  dispatcher_.add_method("subscribe",
+                         [this](const Json& p) { return subscriptions_->subscribe(p); });
+  dispatcher_.add_method("unsubscribe",
+                         [this](const Json& p) { return subscriptions_->unsubscribe(p); });
 }
 
 Result<Json> RpcService::get_status(const Json&) const {
@@ -285,12 +297,8 @@ Result<Json> RpcService::get_transaction(const Json& params) const {
   SYNOD_ASSIGN_OR_RETURN(std::optional<storage::LocatedTransaction> located,
                          node_.chain().transaction(id));
   if (located) {
-    return Json{{"id", id.hex()},
-                {"status", "committed"},
-                {"height", located->location.height},
-                {"position", located->location.position},
-                {"outcome", "success"},
-                {"transaction", transaction_json(located->transaction)}};
+    return committed_transaction_json(located->transaction, located->location.height,
+                                      located->location.position);
   }
   if (std::optional<chain::Transaction> pending = node_.mempool().get(id)) {
     return Json{

@@ -1,11 +1,12 @@
 // RpcService: a node's JSON-RPC server (docs/rpc.md) on rpc::HttpServer. `POST /` takes JSON-RPC
-// calls (single or batch); `GET /metrics` answers Prometheus text. Reads come from the node's
+// calls (single or batch); `GET /metrics` answers Prometheus text; `GET /events/<id>` streams a
+// subscription's server-sent events (node/rpc_subscriptions.h). Reads come from the node's
 // thread-safe views (status, chain store, mempool); get_account runs on the driver through
 // Node::query so the proof, the header and the certificate belong to one height.
 //
 // Methods: get_status, submit_transaction, get_transaction, get_block, get_account,
-// get_validators, get_history (subscribe/unsubscribe are not served yet). Malformed input gets a
-// JSON-RPC error, never a crash.
+// get_validators, get_history, subscribe, unsubscribe. Malformed input gets a JSON-RPC error,
+// never a crash.
 //
 // Thread-safety: start/stop from the owner's thread; handlers run on the server's io thread. The
 // node must outlive the service (stop the service first).
@@ -16,6 +17,7 @@
 #include <string>
 
 #include "node/node.h"
+#include "node/rpc_subscriptions.h"
 #include "rpc/http_server.h"
 #include "rpc/json_rpc.h"
 
@@ -24,6 +26,7 @@ namespace synod::node {
 struct RpcServiceOptions {
   uint64_t submit_timeout_ms = 10'000;  // waiting for mempool admission
   uint64_t query_timeout_ms = 5'000;    // waiting for the driver (get_account)
+  SubscriptionOptions subscriptions;
 };
 
 class RpcService {
@@ -44,6 +47,8 @@ class RpcService {
   rpc::HttpReply handle(const rpc::HttpRequest& request) const;
   // The Prometheus text of GET /metrics.
   std::string metrics_text() const;
+  // Subscriptions now (waiting to be opened, or streaming).
+  size_t subscriptions() const { return subscriptions_->size(); }
 
  private:
   void add_methods();
@@ -58,6 +63,7 @@ class RpcService {
   Node& node_;
   const RpcServiceOptions options_;
   rpc::JsonRpcDispatcher dispatcher_;
+  std::unique_ptr<Subscriptions> subscriptions_;
   std::unique_ptr<rpc::HttpServer> server_;
   uint16_t port_ = 0;
 };

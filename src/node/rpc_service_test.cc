@@ -158,6 +158,161 @@ TEST_F(RpcServiceTest, TransferIsCommittedAndProven) {
   EXPECT_NE(metrics.find("synod_transactions_committed_total 1"), std::string::npos) << metrics;
 }
 
+// Opens the events stream of a subscription result.
+std::unique_ptr<rpc::EventStreamReader> open_events(uint16_t port, const Json& subscribed) {
+  auto reader = rpc::EventStreamReader::open(rpc::loopback_endpoint(port),
+                                             subscribed["result"]["events_url"].get<std::string>());
+  EXPECT_TRUE(reader.is_ok()) << reader.status().to_string();
+  return reader.is_ok() ? std::move(reader).value() : nullptr;
+}
+
+// The next event's (name, JSON data); fails the test after kWaitMs.
+std::pair<std::string, Json> next_event(rpc::EventStreamReader& reader) {
+  auto event = reader.next(kWaitMs);
+  EXPECT_TRUE(event.is_ok()) << event.status().to_string();
+  if (!event.is_ok() || !event->has_value()) return {"", Json()};
+  return {(*event)->event, Json::parse((*event)->data, nullptr, false)};
+}
+
+// True when the stream ends (possibly after other events) within kWaitMs.
+bool stream_ends(rpc::EventStreamReader& reader) {
+  for (int i = 0; i < 10'000; ++i) {
+    auto event = reader.next(kWaitMs);
+    if (!event.is_ok()) return false;
+    if (!event->has_value()) return true;
+  }
+  return false;
+}
+
+TEST_F(RpcServiceTest, NewBlocksArriveInOrder) {
+  const uint64_t before = node_->height();
+  Json subscribed = call(port_, "subscribe", Json{{"topic", "new_blocks"}});
+  ASSERT_TRUE(subscribed.contains("result")) << subscribed.dump();
+  const std::string id = subscribed["result"]["subscription"];
+  EXPECT_EQ(subscribed["result"]["events_url"], "/events/" + id);
+  auto reader = open_events(port_, subscribed);
+  ASSERT_TRUE(reader);
+  uint64_t previous = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto [name, data] = next_event(*reader);
+    ASSERT_EQ(name, "new_block");
+    const uint64_t height = data["height"].get<uint64_t>();
+    EXPECT_GT(height, before);
+    if (previous != 0) {
+      EXPECT_EQ(height, previous + 1);
+    }
+    previous = height;
+    Json block = call(port_, "get_block", Json{{"height", height}});
+    ASSERT_TRUE(block.contains("result")) << block.dump();
+    EXPECT_EQ(data["hash"], block["result"]["hash"]);
+    EXPECT_EQ(data["time_ms"], block["result"]["header"]["time_ms"]);
+    EXPECT_EQ(data["transaction_count"], block["result"]["header"]["transaction_count"]);
+    EXPECT_EQ(data["proposer"], block["result"]["header"]["proposer"]);
+  }
+  // A stream is opened once.
+  auto twice = rpc::EventStreamReader::open(rpc::loopback_endpoint(port_), "/events/" + id);
+  EXPECT_EQ(twice.status().code(), Code::kNotFound);
+  // Unsubscribe ends the stream; the subscription is gone.
+  EXPECT_EQ(call(port_, "unsubscribe", Json{{"subscription", id}})["result"], true);
+  EXPECT_TRUE(stream_ends(*reader));
+  EXPECT_EQ(call(port_, "unsubscribe", Json{{"subscription", id}})["error"]["data"]["reason"],
+            "not_found");
+  EXPECT_EQ(service_->subscriptions(), 0u);
+}
+
+TEST_F(RpcServiceTest, TransactionSubscriptionGetsOneEventAtCommit) {
+  const crypto::KeyPair sender = *files_->validator_key;
+  const chain::Address recipient =
+      chain::Address::from_public_key(crypto::KeyPair::generate().public_key());
+  chain::Transaction tx =
+      chain::make_transfer(files_->genesis.chain_id, sender, 0, 1, recipient, 77);
+  // Subscribed before the node has even seen it.
+  Json subscribed = call(port_, "subscribe", Json{{"topic", "transaction"}, {"id", tx.id().hex()}});
+  ASSERT_TRUE(subscribed.contains("result")) << subscribed.dump();
+  auto reader = open_events(port_, subscribed);
+  ASSERT_TRUE(reader);
+  auto none = reader->next(200);
+  EXPECT_EQ(none.status().code(), Code::kTimeout);
+  ASSERT_TRUE(call(port_, "submit_transaction", Json{{"transaction", to_hex(encode(tx))}})
+                  .contains("result"));
+  auto [name, data] = next_event(*reader);
+  EXPECT_EQ(name, "transaction");
+  EXPECT_EQ(data["id"], tx.id().hex());
+  EXPECT_EQ(data["status"], "committed");
+  EXPECT_EQ(data["transaction"]["amount"], "77");
+  EXPECT_EQ(data, call(port_, "get_transaction", Json{{"id", tx.id().hex()}})["result"]);
+  // One event, then the stream ends.
+  auto end = reader->next(kWaitMs);
+  ASSERT_TRUE(end.is_ok()) << end.status().to_string();
+  EXPECT_FALSE(end->has_value());
+
+  // Already committed: the event comes at once.
+  Json late = call(port_, "subscribe", Json{{"topic", "transaction"}, {"id", tx.id().hex()}});
+  auto late_reader = open_events(port_, late);
+  ASSERT_TRUE(late_reader);
+  auto [late_name, late_data] = next_event(*late_reader);
+  EXPECT_EQ(late_name, "transaction");
+  EXPECT_EQ(late_data, data);
+  EXPECT_TRUE(stream_ends(*late_reader));
+  EXPECT_TRUE(testing::eventually([&] { return service_->subscriptions() == 0; }, kWaitMs));
+
+  // Bad params.
+  auto code_of = [](const Json& answer) {
+    return answer.contains("error") ? answer["error"]["code"].get<int>() : 0;
+  };
+  EXPECT_EQ(code_of(call(port_, "subscribe", Json{{"topic", "everything"}})), rpc::kInvalidParams);
+  EXPECT_EQ(code_of(call(port_, "subscribe", Json{{"topic", "transaction"}})), rpc::kInvalidParams);
+  EXPECT_EQ(code_of(call(port_, "subscribe", Json{{"topic", "transaction"}, {"id", "ab"}})),
+            rpc::kInvalidParams);
+  EXPECT_EQ(code_of(call(port_, "unsubscribe", Json::object())), rpc::kInvalidParams);
+  EXPECT_EQ(rpc::http_get(rpc::loopback_endpoint(port_), "/events/nope").value().status, 404);
+}
+
+TEST_F(RpcServiceTest, SubscriptionBoundsHold) {
+  RpcServiceOptions options;
+  options.subscriptions.subscriptions_max = 2;
+  options.subscriptions.open_timeout_ms = 300;
+  RpcService limited(*node_, options);
+  const uint16_t port = limited.start("127.0.0.1", 0).value();
+  // At most subscriptions_max.
+  Json first = call(port, "subscribe", Json{{"topic", "new_blocks"}});
+  Json second = call(port, "subscribe", Json{{"topic", "transaction"}, {"id", Hash256{}.hex()}});
+  ASSERT_TRUE(first.contains("result") && second.contains("result"));
+  Json third = call(port, "subscribe", Json{{"topic", "new_blocks"}});
+  EXPECT_EQ(third["error"]["data"]["reason"], "resource_exhausted") << third.dump();
+  // Not opened in time: both expire, and room is made.
+  ASSERT_TRUE(testing::eventually([&] { return limited.subscriptions() == 0; }, kWaitMs));
+  auto expired = rpc::EventStreamReader::open(rpc::loopback_endpoint(port),
+                                              first["result"]["events_url"].get<std::string>());
+  EXPECT_EQ(expired.status().code(), Code::kNotFound);
+  EXPECT_TRUE(call(port, "subscribe", Json{{"topic", "new_blocks"}}).contains("result"));
+  limited.stop();
+
+  // More than events_max events waiting: the subscriber is dropped.
+  options.subscriptions.subscriptions_max = 8;
+  options.subscriptions.open_timeout_ms = 60'000;
+  options.subscriptions.events_max = 3;
+  RpcService small_queue(*node_, options);
+  const uint16_t small_port = small_queue.start("127.0.0.1", 0).value();
+  Json slow = call(small_port, "subscribe", Json{{"topic", "new_blocks"}});
+  ASSERT_TRUE(slow.contains("result"));
+  const uint64_t from = node_->height();
+  ASSERT_TRUE(testing::eventually([&] { return node_->height() >= from + 5; }, kWaitMs));
+  ASSERT_TRUE(testing::eventually([&] { return small_queue.subscriptions() == 0; }, kWaitMs));
+  auto dropped = rpc::EventStreamReader::open(rpc::loopback_endpoint(small_port),
+                                              slow["result"]["events_url"].get<std::string>());
+  EXPECT_EQ(dropped.status().code(), Code::kNotFound);
+  small_queue.stop();
+}
+
+TEST_F(RpcServiceTest, StoppingTheServiceEndsStreams) {
+  Json subscribed = call(port_, "subscribe", Json{{"topic", "new_blocks"}});
+  auto reader = open_events(port_, subscribed);
+  ASSERT_TRUE(reader);
+  service_->stop();
+  EXPECT_TRUE(stream_ends(*reader));
+}
+
 TEST_F(RpcServiceTest, BadRequestsGetErrors) {
   auto code_of = [](const Json& answer) {
     return answer.contains("error") ? answer["error"]["code"].get<int>() : 0;
