@@ -1,22 +1,24 @@
 // `synod localnet`: runs N validators on 127.0.0.1 as child processes of this one.
 //
 //   synod localnet --nodes 4 --consensus pbft --home localnet [--demo-load] [--base-port 26600]
+//                  [--accounts K [--account-seed S]] [--app kvstore [--unsigned-writes]]
 //
-// The first run writes one home per node under DIR (DIR/node0 ... DIR/node<N-1>): one shared
-// genesis funding every validator's account, node i on p2p port P+2i and RPC port P+2i+1, every
-// other node a persistent peer. A later run with the same DIR reuses those homes (the chain goes
-// on from where it stopped). Each node is `synod start --home DIR/node<i>` (fork/exec of this
-// binary) logging to DIR/node<i>/node.log. Every 2 s a line per node from its get_status (height,
-// peers, mempool) and the committed transactions per second. --demo-load submits a steady stream
-// of signed transfers between the validators' genesis-funded accounts through submit_transaction.
+// The homes and the child processes are a cluster::LocalCluster (cluster/local_cluster.h). The
+// first run writes one home per node under DIR (DIR/node0 ... DIR/node<N-1>): one shared genesis
+// funding every validator's account and K more accounts whose keys derive from the seed (see
+// local_cluster.h), node i on p2p port P+2i and RPC port P+2i+1, every other node a persistent
+// peer. A later run with the same DIR reuses those homes (the chain goes on from where it
+// stopped; give the same --account-seed). Each node is `synod start --home DIR/node<i>`
+// (fork/exec of this binary) logging to DIR/node<i>/node.log. Every 2 s a line per node from its
+// get_status (height, peers, mempool) and the committed transactions per second. --demo-load
+// submits a steady stream of signed transfers between the validators' genesis-funded accounts
+// through submit_transaction (ledger app only).
 // SIGINT or SIGTERM: SIGTERM to every child, a bounded wait, SIGKILL for any left, exit 0.
 // Exit codes: 0 stopped by a signal (or --duration-s elapsed), 1 a failure, 2 bad options.
 #include "apps/localnet_command.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +37,7 @@
 
 #include "base/codec.h"
 #include "chain/transaction.h"
+#include "cluster/local_cluster.h"
 #include "node/home.h"
 #include "rpc/http_client.h"
 
@@ -45,7 +48,13 @@ using Json = nlohmann::json;
 
 struct LocalnetFlags {
   uint32_t nodes = 4;
+  uint32_t followers = 0;
   std::string consensus = "pbft";
+  std::string app = "ledger";
+  bool unsigned_writes = false;
+  uint32_t accounts = 0;
+  std::string account_seed = "synod-localnet";
+  uint64_t account_balance = 1'000'000'000;
   std::string home;
   std::string chain_id = "synod-localnet";
   bool demo_load = false;
@@ -59,10 +68,6 @@ uint64_t steady_ms() {
   using namespace std::chrono;
   return static_cast<uint64_t>(
       duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
-}
-
-std::string node_home(const std::string& root, uint32_t index) {
-  return root + "/node" + std::to_string(index);
 }
 
 constexpr uint64_t kRpcTimeoutMs = 2'000;
@@ -108,161 +113,79 @@ std::optional<uint64_t> metric_value(const std::string& text, const std::string&
   return std::nullopt;
 }
 
-struct LocalNode {
-  std::string home;
-  node::HomeFiles files;
-  pid_t pid = -1;
-  bool exited = false;
-  int exit_status = 0;
-};
-
-Status create_homes(const LocalnetFlags& flags, chain::Mechanism mechanism) {
-  std::vector<crypto::KeyPair> validator_keys;
-  std::vector<crypto::PublicKey> public_keys;
-  for (uint32_t i = 0; i < flags.nodes; ++i) {
-    validator_keys.push_back(crypto::KeyPair::generate());
-    public_keys.push_back(validator_keys.back().public_key());
-  }
-  node::GenesisOptions genesis_options;
-  genesis_options.chain_id = flags.chain_id;
-  genesis_options.mechanism = mechanism;
-  genesis_options.block_interval_ms = flags.block_interval_ms;
-  SYNOD_ASSIGN_OR_RETURN(chain::Genesis genesis, node::make_genesis(genesis_options, public_keys));
-  for (uint32_t i = 0; i < flags.nodes; ++i) {
-    node::Config config;
-    config.home = node_home(flags.home, i);
-    config.p2p.listen_port = static_cast<uint16_t>(flags.base_port + 2 * i);
-    config.rpc.listen_port = static_cast<uint16_t>(flags.base_port + 2 * i + 1);
-    config.rpc.token = node::random_token();
-    for (uint32_t j = 0; j < flags.nodes; ++j) {
-      if (j == i) continue;
-      config.p2p.persistent_peers.push_back(
-          net::Endpoint{"127.0.0.1", static_cast<uint16_t>(flags.base_port + 2 * j)});
-    }
-    SYNOD_TRY(config.check());
-    SYNOD_TRY(node::write_home(
-        node::HomeFiles{config, genesis, crypto::KeyPair::generate(), validator_keys[i]}));
-  }
-  return Status::ok();
-}
-
-// Reads the homes of an earlier run, or writes new ones.
-Result<std::vector<LocalNode>> prepare_homes(const LocalnetFlags& flags,
-                                             chain::Mechanism mechanism) {
+// Opens the localnet in flags.home, writing it first when the folder holds none.
+Result<std::unique_ptr<cluster::LocalCluster>> prepare_cluster(const LocalnetFlags& flags,
+                                                               chain::Mechanism mechanism,
+                                                               const std::string& exe) {
   namespace fs = std::filesystem;
   std::error_code code;
-  const bool reuse = fs::exists(node_home(flags.home, 0) + "/" + node::kConfigFileName, code);
-  if (!reuse) {
-    if (fs::exists(flags.home, code) && !fs::is_empty(flags.home, code)) {
-      return error(Code::kAlreadyExists,
-                   flags.home + " is not empty and holds no localnet (no node0/config.toml)");
-    }
-    fs::create_directories(flags.home, code);
-    if (code) return error(Code::kIoError, "cannot create " + flags.home + ": " + code.message());
-    SYNOD_TRY(create_homes(flags, mechanism));
-    std::printf("localnet: wrote %u node homes in %s\n", flags.nodes, flags.home.c_str());
-  } else {
+  const std::string first_config = flags.home + "/node0/" + node::kConfigFileName;
+  if (fs::exists(first_config, code)) {
     std::printf("localnet: reusing the localnet in %s\n", flags.home.c_str());
-  }
-  std::vector<LocalNode> nodes;
-  for (uint32_t i = 0;; ++i) {
-    const std::string home = node_home(flags.home, i);
-    if (!fs::exists(home + "/" + node::kConfigFileName, code)) break;
-    SYNOD_ASSIGN_OR_RETURN(node::HomeFiles files, node::read_home(home));
-    nodes.push_back(LocalNode{home, std::move(files)});
-  }
-  if (reuse && nodes.size() != flags.nodes) {
-    std::printf("localnet: %s holds %zu nodes; running those (not --nodes %u)\n",
-                flags.home.c_str(), nodes.size(), flags.nodes);
-  }
-  if (nodes.empty()) return error(Code::kNotFound, "no node homes in " + flags.home);
-  return nodes;
-}
-
-Status spawn(LocalNode& node, const std::string& exe) {
-  const std::string log_path = node.home + "/node.log";
-  std::vector<std::string> args = {exe, "start", "--home", node.home};
-  std::vector<char*> argv;
-  for (std::string& arg : args)
-    argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) return error(Code::kInternal, std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    // The child: only async-signal-safe calls until exec.
-    ::setpgid(0, 0);  // a terminal's Ctrl-C reaches the localnet only, which stops the children
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(127);
-    int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, STDOUT_FILENO);
-      ::dup2(fd, STDERR_FILENO);
-      ::close(fd);
+    SYNOD_ASSIGN_OR_RETURN(
+        auto opened, cluster::LocalCluster::open(flags.home, exe, flags.account_seed, SIGTERM));
+    if (opened->size() != flags.nodes + flags.followers) {
+      std::printf("localnet: %s holds %zu nodes; running those (not --nodes %u)\n",
+                  flags.home.c_str(), opened->size(), flags.nodes);
     }
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execv(exe.c_str(), argv.data());
-    ::_exit(127);
+    return opened;
   }
-  node.pid = pid;
-  node.exited = false;
-  return Status::ok();
+  if (fs::exists(flags.home, code) && !fs::is_empty(flags.home, code)) {
+    return error(Code::kAlreadyExists,
+                 flags.home + " is not empty and holds no localnet (no node0/config.toml)");
+  }
+  cluster::ClusterOptions options;
+  options.root = flags.home;
+  options.validators = flags.nodes;
+  options.followers = flags.followers;
+  options.base_port = flags.base_port;
+  options.genesis.chain_id = flags.chain_id;
+  options.genesis.mechanism = mechanism;
+  options.genesis.block_interval_ms = flags.block_interval_ms;
+  options.genesis.app = flags.app == "kvstore" ? chain::AppKind::kKvStore : chain::AppKind::kLedger;
+  options.genesis.kv_unsigned_writes = flags.unsigned_writes;
+  options.accounts = flags.accounts;
+  options.account_seed = flags.account_seed;
+  options.account_balance = flags.account_balance;
+  options.synod_binary = exe;
+  options.parent_death_signal = SIGTERM;
+  SYNOD_ASSIGN_OR_RETURN(auto created, cluster::LocalCluster::create(options));
+  std::printf("localnet: wrote %zu node homes in %s\n", created->size(), flags.home.c_str());
+  if (flags.accounts > 0) {
+    std::printf("localnet: %u genesis accounts of %llu from seed '%s' (cluster::account_key)\n",
+                flags.accounts, static_cast<unsigned long long>(flags.account_balance),
+                flags.account_seed.c_str());
+  }
+  return created;
 }
 
-void reap(std::vector<LocalNode>& nodes, bool report) {
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    LocalNode& node = nodes[i];
-    if (node.pid <= 0 || node.exited) continue;
-    int status = 0;
-    if (::waitpid(node.pid, &status, WNOHANG) == node.pid) {
-      node.exited = true;
-      node.exit_status = status;
-      if (report) {
-        std::printf("localnet: node%zu (pid %d) exited (%s %d); see %s/node.log\n", i,
-                    static_cast<int>(node.pid), WIFEXITED(status) ? "code" : "signal",
-                    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), node.home.c_str());
-        std::fflush(stdout);
-      }
-    }
+// Reports children that exited since the last call.
+void report_exits(cluster::LocalCluster& cluster, std::vector<bool>& reported) {
+  cluster.reap();
+  for (size_t i = 0; i < cluster.size(); ++i) {
+    const std::optional<int> status = cluster.exit_status(i);
+    if (!status || reported[i]) continue;
+    reported[i] = true;
+    std::printf(
+        "localnet: node%zu exited (%s %d); see %s\n", i, WIFEXITED(*status) ? "code" : "signal",
+        WIFEXITED(*status) ? WEXITSTATUS(*status) : WTERMSIG(*status), cluster.log_path(i).c_str());
+    std::fflush(stdout);
   }
 }
 
-bool all_exited(const std::vector<LocalNode>& nodes) {
-  for (const LocalNode& node : nodes) {
-    if (node.pid > 0 && !node.exited) return false;
+bool all_exited(cluster::LocalCluster& cluster) {
+  for (size_t i = 0; i < cluster.size(); ++i) {
+    if (cluster.running(i)) return false;
   }
   return true;
-}
-
-void stop_children(std::vector<LocalNode>& nodes) {
-  for (LocalNode& node : nodes) {
-    if (node.pid > 0 && !node.exited) ::kill(node.pid, SIGTERM);
-  }
-  const uint64_t deadline = steady_ms() + 15'000;
-  while (!all_exited(nodes) && steady_ms() < deadline) {
-    ::usleep(50'000);
-    reap(nodes, false);
-  }
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    LocalNode& node = nodes[i];
-    if (node.pid > 0 && !node.exited) {
-      std::printf("localnet: node%zu did not stop in time: SIGKILL\n", i);
-      ::kill(node.pid, SIGKILL);
-      int status = 0;
-      ::waitpid(node.pid, &status, 0);
-      node.exited = true;
-    }
-  }
 }
 
 // The demo load: transfers from each validator's account to the next one's, nonces tracked here.
 class DemoLoad {
  public:
-  DemoLoad(const std::vector<LocalNode>& nodes, uint32_t rate) : nodes_(nodes), rate_(rate) {
-    for (const LocalNode& node : nodes) {
-      if (node.files.validator_key) senders_.push_back(Sender{*node.files.validator_key});
+  DemoLoad(cluster::LocalCluster& cluster, uint32_t rate) : cluster_(cluster), rate_(rate) {
+    for (size_t i = 0; i < cluster.size(); ++i) {
+      if (cluster.is_validator(i)) senders_.push_back(Sender{*cluster.files(i).validator_key});
     }
   }
 
@@ -316,19 +239,14 @@ class DemoLoad {
     bool resync = false;
   };
 
-  uint16_t rpc_port(size_t index) const {
-    return nodes_[index % nodes_.size()].files.config.rpc.listen_port;
-  }
+  uint16_t rpc_port(size_t index) const { return cluster_.rpc_port(index % cluster_.size()); }
 
   void submit(Sender& sender, size_t index) {
-    const LocalNode& to_node = nodes_[(index + 1) % nodes_.size()];
-    const crypto::PublicKey to_key = to_node.files.validator_key
-                                         ? to_node.files.validator_key->public_key()
-                                         : sender.key.public_key();
+    const crypto::PublicKey to_key = senders_[(index + 1) % senders_.size()].key.public_key();
     // Deterministic in (sender, nonce): a resubmission after a resync is the same transaction.
-    chain::Transaction tx = chain::make_transfer(
-        nodes_.front().files.genesis.chain_id, sender.key, sender.next_nonce, 1,
-        chain::Address::from_public_key(to_key), 1 + sender.next_nonce % 1000);
+    chain::Transaction tx =
+        chain::make_transfer(cluster_.genesis().chain_id, sender.key, sender.next_nonce, 1,
+                             chain::Address::from_public_key(to_key), 1 + sender.next_nonce % 1000);
     Json error;
     auto result = rpc_call(rpc_port(index + submissions_++), "submit_transaction",
                            Json{{"transaction", to_hex(encode(tx))}}, &error);
@@ -347,7 +265,7 @@ class DemoLoad {
     sender.synced = false;  // wait for the next nonce refresh
   }
 
-  const std::vector<LocalNode>& nodes_;
+  cluster::LocalCluster& cluster_;
   const uint32_t rate_;
   std::vector<Sender> senders_;
   size_t next_sender_ = 0;
@@ -357,15 +275,14 @@ class DemoLoad {
   uint64_t refused_ = 0;
 };
 
-void print_progress(const std::vector<LocalNode>& nodes, double committed_per_second,
+void print_progress(cluster::LocalCluster& cluster, double committed_per_second,
                     const DemoLoad* load) {
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    const LocalNode& node = nodes[i];
-    if (node.exited) {
+  for (size_t i = 0; i < cluster.size(); ++i) {
+    if (!cluster.running(i)) {
       std::printf("  node%zu  exited\n", i);
       continue;
     }
-    auto status = rpc_call(node.files.config.rpc.listen_port, "get_status", Json::object());
+    auto status = rpc_call(cluster.rpc_port(i), "get_status", Json::object());
     if (!status) {
       std::printf("  node%zu  (rpc not answering yet)\n", i);
       continue;
@@ -390,10 +307,10 @@ void print_progress(const std::vector<LocalNode>& nodes, double committed_per_se
   std::fflush(stdout);
 }
 
-std::optional<uint64_t> committed_transactions(const std::vector<LocalNode>& nodes) {
-  for (const LocalNode& node : nodes) {
-    if (node.exited) continue;
-    auto text = http_get_body(node.files.config.rpc.listen_port, "/metrics");
+std::optional<uint64_t> committed_transactions(cluster::LocalCluster& cluster) {
+  for (size_t i = 0; i < cluster.size(); ++i) {
+    if (!cluster.running(i)) continue;
+    auto text = http_get_body(cluster.rpc_port(i), "/metrics");
     if (!text) continue;
     auto value = metric_value(*text, "synod_transactions_committed_total");
     if (value) return value;
@@ -414,47 +331,50 @@ int run_localnet(LocalnetFlags flags) {
     std::fprintf(stderr, "synod localnet: %s\n", mechanism.status().to_string().c_str());
     return 2;
   }
-  if (flags.nodes < 1 || flags.nodes > 64) {
-    std::fprintf(stderr, "synod localnet: --nodes must be 1..64\n");
+  if (flags.app != "ledger" && flags.app != "kvstore") {
+    std::fprintf(stderr, "synod localnet: --app must be ledger or kvstore\n");
     return 2;
   }
-  if (flags.base_port < 1024 || flags.base_port + 2 * flags.nodes > 65535) {
-    std::fprintf(stderr, "synod localnet: --base-port leaves no room for %u nodes\n", flags.nodes);
+  if (flags.unsigned_writes && flags.app != "kvstore") {
+    std::fprintf(stderr, "synod localnet: --unsigned-writes needs --app kvstore\n");
     return 2;
   }
-  auto prepared = prepare_homes(flags, *mechanism);
-  if (!prepared.is_ok()) {
-    std::fprintf(stderr, "synod localnet: %s\n", prepared.status().to_string().c_str());
-    return prepared.status().code() == Code::kIoError ? 1 : 2;
+  if (flags.demo_load && flags.app != "ledger") {
+    std::fprintf(stderr, "synod localnet: --demo-load sends transfers: it needs --app ledger\n");
+    return 2;
   }
-  std::vector<LocalNode> nodes = std::move(prepared).value();
-
   char exe[PATH_MAX] = {};
   ssize_t length = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (length <= 0) {
     std::fprintf(stderr, "synod localnet: cannot find this binary: %s\n", std::strerror(errno));
     return 1;
   }
-  const std::string exe_path(exe, static_cast<size_t>(length));
+  auto prepared = prepare_cluster(flags, *mechanism, std::string(exe, static_cast<size_t>(length)));
+  if (!prepared.is_ok()) {
+    std::fprintf(stderr, "synod localnet: %s\n", prepared.status().to_string().c_str());
+    return prepared.status().code() == Code::kIoError ? 1 : 2;
+  }
+  cluster::LocalCluster& nodes = **prepared;
 
   for (size_t i = 0; i < nodes.size(); ++i) {
-    if (Status spawned = spawn(nodes[i], exe_path); !spawned.is_ok()) {
+    if (Status spawned = nodes.start(i); !spawned.is_ok()) {
       std::fprintf(stderr, "synod localnet: %s\n", spawned.to_string().c_str());
-      stop_children(nodes);
+      nodes.stop_all(SIGTERM);
       return 1;
     }
-    const node::Config& config = nodes[i].files.config;
+    const node::Config& config = nodes.files(i).config;
     // The RPC port also serves the explorer on GET / (src/explorer).
     std::printf(
         "  node%zu  pid %d  p2p %s:%u  rpc http://%s:%u/  explorer http://%s:%u/  log "
-        "%s/node.log\n",
-        i, static_cast<int>(nodes[i].pid), config.p2p.listen_address.c_str(),
+        "%s\n",
+        i, static_cast<int>(nodes.pid(i)), config.p2p.listen_address.c_str(),
         config.p2p.listen_port, config.rpc.listen_address.c_str(), config.rpc.listen_port,
-        config.rpc.listen_address.c_str(), config.rpc.listen_port, nodes[i].home.c_str());
+        config.rpc.listen_address.c_str(), config.rpc.listen_port, nodes.log_path(i).c_str());
   }
   std::printf("localnet: %zu nodes started (%s, chain %s); Ctrl-C stops them\n", nodes.size(),
-              flags.consensus.c_str(), nodes.front().files.genesis.chain_id.c_str());
+              flags.consensus.c_str(), nodes.genesis().chain_id.c_str());
   std::fflush(stdout);
+  std::vector<bool> reported(nodes.size(), false);
 
   std::optional<DemoLoad> load;
   if (flags.demo_load) load.emplace(nodes, flags.load_rate);
@@ -477,7 +397,7 @@ int run_localnet(LocalnetFlags flags) {
       stopped_by_signal = true;
       break;
     }
-    reap(nodes, true);
+    report_exits(nodes, reported);
     if (all_exited(nodes)) {
       std::printf("localnet: every node exited\n");
       break;
@@ -511,10 +431,11 @@ int run_localnet(LocalnetFlags flags) {
       print_progress(nodes, per_second, load ? &*load : nullptr);
     }
   }
-  stop_children(nodes);
+  nodes.stop_all(SIGTERM);
   int failures = 0;
-  for (const LocalNode& node : nodes) {
-    if (!WIFEXITED(node.exit_status) || WEXITSTATUS(node.exit_status) != 0) ++failures;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const int status = nodes.exit_status(i).value_or(-1);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failures;
   }
   std::printf("localnet: stopped (%d of %zu nodes did not exit cleanly)\n", failures, nodes.size());
   std::fflush(stdout);
@@ -531,6 +452,18 @@ Action add_localnet_command(CLI::App& app) {
       ->add_option("--home", flags->home, "The folder of the localnet (reused when it holds one)")
       ->required();
   command->add_option("--nodes", flags->nodes, "Validators to run")->capture_default_str();
+  command->add_option("--followers", flags->followers, "Nodes without a vote, after the validators")
+      ->capture_default_str();
+  command->add_option("--app", flags->app, "The genesis app: ledger or kvstore")
+      ->capture_default_str();
+  command->add_flag("--unsigned-writes", flags->unsigned_writes,
+                    "kvstore: puts need no signature (a permissioned network)");
+  command
+      ->add_option("--accounts", flags->accounts,
+                   "More genesis-funded accounts, keys derived from --account-seed")
+      ->capture_default_str();
+  command->add_option("--account-seed", flags->account_seed)->capture_default_str();
+  command->add_option("--account-balance", flags->account_balance)->capture_default_str();
   command->add_option("--consensus", flags->consensus, "The consensus mechanism")
       ->capture_default_str();
   command->add_option("--chain-id", flags->chain_id)->capture_default_str();

@@ -6,7 +6,8 @@
 
 namespace synod::apps {
 
-// `synod localnet --nodes 4 --consensus pbft --home DIR [--demo-load] [--base-port P]`
+// `synod localnet --nodes 4 --consensus pbft --home DIR [--demo-load] [--base-port P]
+//   [--followers F] [--accounts K --account-seed S] [--app kvstore [--unsigned-writes]]`
 Action add_localnet_command(CLI::App& app);
 
 }  // namespace synod::apps
