@@ -65,6 +65,13 @@ uint64_t BlockSync::target_height() const {
   return target;
 }
 
+std::map<net::NodeId, uint64_t> BlockSync::peer_heights() const {
+  std::map<net::NodeId, uint64_t> out;
+  for (const auto& [id, peer] : peers_)
+    out.emplace(id, peer.height);
+  return out;
+}
+
 bool BlockSync::wants_blocks(uint64_t applied_height, uint64_t now_ms) const {
   const uint64_t target = target_height();
   if (target <= applied_height) return false;

@@ -76,6 +76,8 @@ class BlockSync {
 
   // The highest height a connected peer reported.
   uint64_t target_height() const;
+  // Each connected peer's reported height (0 until it reports).
+  std::map<net::NodeId, uint64_t> peer_heights() const;
   // True while fetching: a peer is ahead by the policy above.
   bool syncing() const { return syncing_; }
   // The earliest time after now_ms at which next_requests has something new to do (a request

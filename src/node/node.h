@@ -38,6 +38,7 @@
 #include <atomic>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -70,6 +71,8 @@ struct NodeStatus {
   consensus::EngineStatus engine;
   bool syncing = false;  // fetching blocks from peers that are ahead
   uint64_t sync_target_height = 0;
+  double sync_blocks_per_second = 0;             // while syncing: blocks applied per second lately
+  std::map<net::NodeId, uint64_t> peer_heights;  // each connected peer's reported height
   size_t peers = 0;
   size_t mempool_transactions = 0;
 };
@@ -218,6 +221,7 @@ class Node {
   bool run_block_sync(Iteration& iteration, uint64_t now_ms);
   Status verify_fetched(const FetchedBlock& fetched);
   void log_sync_progress(uint64_t now_ms);
+  void update_sync_rate(bool syncing, uint64_t height, uint64_t now_ms);
 
   void publish_status();
   void log_status();
@@ -251,6 +255,9 @@ class Node {
   uint64_t progress_height_ = 0;  // the height at the last progress line
   uint64_t progress_at_ms_ = 0;   // when progress_height_ was taken
   bool was_syncing_ = false;
+  uint64_t sync_rate_height_ = 0;  // the height when the sync rate's window began
+  uint64_t sync_rate_at_ms_ = 0;   // when it began
+  double sync_blocks_per_second_ = 0;
   storage::ChainTip tip_;  // the last committed block (hash zero before the first)
   std::vector<Bytes> gossip_batch_;
   size_t gossip_batch_bytes_ = 0;

@@ -84,7 +84,30 @@ void Node::log_sync_progress(uint64_t now_ms) {
   } else if (!syncing && was_syncing_) {
     log_->info("sync: caught up at height {}", height);
   }
+  update_sync_rate(syncing, height, now_ms);
   was_syncing_ = syncing;
+}
+
+// Blocks per second while syncing, for status: measured over windows of 250 ms to 2 s.
+void Node::update_sync_rate(bool syncing, uint64_t height, uint64_t now_ms) {
+  if (!syncing) {
+    sync_blocks_per_second_ = 0;
+    return;
+  }
+  if (!was_syncing_ || height < sync_rate_height_) {
+    sync_rate_height_ = height;
+    sync_rate_at_ms_ = now_ms;
+    sync_blocks_per_second_ = 0;
+    return;
+  }
+  const uint64_t elapsed_ms = now_ms - sync_rate_at_ms_;
+  if (elapsed_ms < 250) return;
+  sync_blocks_per_second_ =
+      static_cast<double>(height - sync_rate_height_) * 1000.0 / static_cast<double>(elapsed_ms);
+  if (elapsed_ms >= 2'000) {
+    sync_rate_height_ = height;
+    sync_rate_at_ms_ = now_ms;
+  }
 }
 
 }  // namespace synod::node

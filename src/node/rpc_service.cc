@@ -243,26 +243,31 @@ Result<Json> RpcService::get_status(const Json&) const {
   const NodeStatus status = node_.status();
   Json peers = Json::array();
   for (const net::PeerInfo& peer : node_.peers()) {
+    auto reported = status.peer_heights.find(peer.node_id);
     peers.push_back(Json{{"node_key", peer.node_id.hex()},
                          {"address", peer.remote.to_string()},
-                         {"inbound", peer.direction == net::Direction::kInbound}});
+                         {"inbound", peer.direction == net::Direction::kInbound},
+                         {"height", reported == status.peer_heights.end() ? 0 : reported->second}});
   }
-  Json out{{"chain_id", node_.genesis().chain_id},
-           {"genesis_hash", node_.genesis_hash().hex()},
-           {"mechanism", status.engine.mechanism},
-           {"node_key", node_.node_id().hex()},
-           {"height", status.height},
-           {"latest_block_hash", status.tip_hash.hex()},
-           {"latest_block_time_ms", status.tip_time_ms},
-           {"round", status.engine.round},
-           {"role", status.engine.role},
-           {"view_changes", status.engine.view_changes},
-           {"sync", Json{{"syncing", status.syncing},
-                         {"target_height", status.sync_target_height},
-                         {"blocks_per_second", 0}}},
-           {"peers", std::move(peers)},
-           {"mempool", Json{{"size", node_.mempool().size()}, {"bytes", node_.mempool().bytes()}}},
-           {"validators", node_.genesis().validators.size()}};
+  Json out{
+      {"chain_id", node_.genesis().chain_id},
+      {"genesis_hash", node_.genesis_hash().hex()},
+      {"mechanism", status.engine.mechanism},
+      {"node_key", node_.node_id().hex()},
+      {"height", status.height},
+      {"latest_block_hash", status.tip_hash.hex()},
+      {"latest_block_time_ms", status.tip_time_ms},
+      {"round", status.engine.round},
+      {"view", status.engine.round},
+      {"deciding_height", status.engine.height},
+      {"role", status.engine.role},
+      {"view_changes", status.engine.view_changes},
+      {"sync", Json{{"syncing", status.syncing},
+                    {"target_height", status.sync_target_height},
+                    {"blocks_per_second", status.syncing ? status.sync_blocks_per_second : 0.0}}},
+      {"peers", std::move(peers)},
+      {"mempool", Json{{"size", node_.mempool().size()}, {"bytes", node_.mempool().bytes()}}},
+      {"validators", node_.genesis().validators.size()}};
   if (auto key = node_.validator_key()) out["validator_key"] = key->hex();
   if (status.engine.leader) out["leader"] = status.engine.leader->hex();
   if (!status.running) out["failure"] = status.failure;
@@ -363,8 +368,22 @@ Result<Json> RpcService::get_account(const Json& params) const {
       options_.query_timeout_ms);
 }
 
-Result<Json> RpcService::get_validators(const Json&) const {
-  const chain::ValidatorSet& set = node_.genesis().validators;
+Result<Json> RpcService::get_validators(const Json& params) const {
+  const uint64_t tip = node_.height();
+  uint64_t height = tip;
+  if (!params_empty(params)) {
+    SYNOD_ASSIGN_OR_RETURN(height, rpc::u64_param(params, "height", 0));
+    if (height > tip) {
+      return error(Code::kNotFound,
+                   "height " + std::to_string(height) + " is above the tip " + std::to_string(tip));
+    }
+  }
+  SYNOD_ASSIGN_OR_RETURN(chain::ValidatorSet set,
+                         node_.query<chain::ValidatorSet>(
+                             [height](DriverAccess& access) -> Result<chain::ValidatorSet> {
+                               return access.application.validator_set(height);
+                             },
+                             options_.query_timeout_ms));
   Json validators = Json::array();
   for (size_t i = 0; i < set.size(); ++i) {
     const chain::Validator& validator = set.at(i);
@@ -375,7 +394,8 @@ Result<Json> RpcService::get_validators(const Json&) const {
              {"address", chain::Address::from_public_key(validator.public_key).to_string()},
              {"power", validator.power}});
   }
-  return Json{{"height", node_.height()},
+  return Json{{"height", height},
+              {"validator_set_hash", set.hash().hex()},
               {"total_power", set.total_power()},
               {"quorum_power", set.quorum_power()},
               {"validators", std::move(validators)}};

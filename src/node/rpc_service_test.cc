@@ -313,6 +313,107 @@ TEST_F(RpcServiceTest, StoppingTheServiceEndsStreams) {
   EXPECT_TRUE(stream_ends(*reader));
 }
 
+TEST_F(RpcServiceTest, ValidatorsAtAHeight) {
+  ASSERT_TRUE(testing::eventually([&] { return node_->height() >= 3; }, kWaitMs));
+  Json latest = call(port_, "get_validators", nullptr);
+  ASSERT_TRUE(latest.contains("result")) << latest.dump();
+  EXPECT_GE(latest["result"]["height"].get<uint64_t>(), 3u);
+  for (uint64_t height : {uint64_t{1}, uint64_t{2}}) {
+    Json at = call(port_, "get_validators", Json{{"height", height}});
+    ASSERT_TRUE(at.contains("result")) << at.dump();
+    EXPECT_EQ(at["result"]["height"], height);
+    // The set that voted on that height is the one its block header names.
+    Json block = call(port_, "get_block", Json{{"height", height}});
+    EXPECT_EQ(at["result"]["validator_set_hash"], block["result"]["header"]["validator_set_hash"]);
+    ASSERT_EQ(at["result"]["validators"].size(), 1u);
+    EXPECT_EQ(at["result"]["validators"][0]["public_key"],
+              files_->genesis.validators.at(0).public_key.hex());
+    EXPECT_EQ(at["result"]["total_power"].get<uint64_t>(),
+              files_->genesis.validators.total_power());
+  }
+  EXPECT_EQ(call(port_, "get_validators", Json{{"height", 0}})["result"]["validators"].size(), 1u);
+  Json above = call(port_, "get_validators", Json{{"height", node_->height() + 1000}});
+  EXPECT_EQ(above["error"]["code"], rpc::kServerError) << above.dump();
+  EXPECT_EQ(above["error"]["data"]["reason"], "not_found");
+  EXPECT_EQ(call(port_, "get_validators", Json{{"height", "one"}})["error"]["code"],
+            rpc::kInvalidParams);
+  EXPECT_EQ(call(port_, "get_validators", Json{{"height", -1}})["error"]["code"],
+            rpc::kInvalidParams);
+
+  // get_status: the view (PBFT's round) and no peers on a lone validator.
+  Json status = call(port_, "get_status", nullptr)["result"];
+  EXPECT_EQ(status["view"], status["round"]);
+  EXPECT_GT(status["deciding_height"].get<uint64_t>(), 0u);
+  EXPECT_TRUE(status["peers"].empty());
+  EXPECT_FALSE(status["sync"]["syncing"].get<bool>());
+  EXPECT_EQ(status["sync"]["blocks_per_second"], 0.0);
+}
+
+// A follower started 60 blocks behind a validator, fetching one block per request: its status
+// shows the sync (target, blocks per second) and the validator as a peer with its height; the
+// validator's status shows the follower's height.
+TEST(RpcServiceSyncTest, StatusShowsPeersHeightsAndSyncProgress) {
+  testing::TempDir root;
+  std::vector<HomeFiles> homes = testing::make_network(root, 1, 1);
+  auto validator = Node::open(homes[0]);
+  ASSERT_TRUE(validator.is_ok()) << validator.status().to_string();
+  ASSERT_TRUE((*validator)->start().is_ok());
+  RpcService validator_rpc(**validator);
+  const uint16_t validator_port = validator_rpc.start("127.0.0.1", 0).value();
+  ASSERT_TRUE(testing::eventually([&] { return (*validator)->height() >= 60; }, 3 * kWaitMs));
+
+  homes[1].config.sync.batch_blocks = 1;
+  homes[1].config.sync.window_blocks = 1;
+  homes[1].config.sync.request_timeout_ms = 500;
+  homes[1].config.sync.status_interval_ms = 200;
+  auto follower = Node::open(homes[1]);
+  ASSERT_TRUE(follower.is_ok()) << follower.status().to_string();
+  ASSERT_TRUE((*follower)->start().is_ok());
+  RpcService follower_rpc(**follower);
+  const uint16_t follower_port = follower_rpc.start("127.0.0.1", 0).value();
+  ASSERT_TRUE((*follower)
+                  ->add_persistent_peer(net::Endpoint{"127.0.0.1", (*validator)->p2p_port()})
+                  .is_ok());
+
+  const std::string validator_key = (*validator)->node_id().hex();
+  rpc::JsonRpcClient client(rpc::loopback_endpoint(follower_port));
+  Json seen;
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        auto status = client.result("get_status");
+        if (!status.is_ok()) return false;
+        seen = *status;
+        const Json& sync = seen["sync"];
+        return sync["syncing"].get<bool>() &&
+               sync["target_height"].get<uint64_t>() > seen["height"].get<uint64_t>() &&
+               sync["blocks_per_second"].get<double>() > 0 && seen["peers"].size() == 1 &&
+               seen["peers"][0]["node_key"] == validator_key &&
+               seen["peers"][0]["height"].get<uint64_t>() >= 60;
+      },
+      kWaitMs))
+      << seen.dump();
+  EXPECT_EQ(seen["peers"][0]["height"], seen["sync"]["target_height"]);
+  EXPECT_FALSE(seen["peers"][0]["inbound"].get<bool>());
+
+  // The validator sees the follower (inbound) at the height it reports.
+  rpc::JsonRpcClient validator_client(rpc::loopback_endpoint(validator_port));
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        auto status = validator_client.result("get_status");
+        if (!status.is_ok() || (*status)["peers"].size() != 1) return false;
+        seen = *status;
+        return seen["peers"][0]["inbound"].get<bool>() &&
+               seen["peers"][0]["node_key"] == (*follower)->node_id().hex() &&
+               seen["peers"][0]["height"].get<uint64_t>() > 0;
+      },
+      kWaitMs))
+      << seen.dump();
+  follower_rpc.stop();
+  (*follower)->stop();
+  validator_rpc.stop();
+  (*validator)->stop();
+}
+
 TEST_F(RpcServiceTest, BadRequestsGetErrors) {
   auto code_of = [](const Json& answer) {
     return answer.contains("error") ? answer["error"]["code"].get<int>() : 0;
