@@ -664,7 +664,14 @@ TEST_F(WalletEndToEndTest, LyingNodeIsCaughtAndFailedOver) {
 
   // A send through the liar first: its forged balance is skipped, the transfer goes through the
   // honest node, and the wallet's result is proven.
-  std::string funder = funded_home("funder", 3);
+  // (From a validator's own funded account: its key file, as synod writes it, imports as is.)
+  std::string funder = home("validator");
+  WalletRun imported = wallet(funder, {"--json", "import-key", "--key-file",
+                                       cluster_->home(3) + "/" + node::kValidatorKeyFileName});
+  ASSERT_EQ(imported.exit_code, 0) << imported.describe();
+  EXPECT_EQ(
+      imported.json["address"],
+      chain::Address::from_public_key(cluster_->files(3).validator_key->public_key()).to_string());
   liar.set_lie(Lie::kForgedCertificate);
   WalletRun sent = wallet(funder, {"--json", "send", "--to", address_of(2), "--amount", "9"},
                           {liar.url(), node_url(2)});
