@@ -167,14 +167,15 @@ std::string loopback_url(uint16_t port) {
 
 enum class Lie {
   kNone,
-  kForgedBalance,          // get_account: balance + 1,000, the real proof and header
-  kForgedProof,            // ... with a proof of that balance under a made-up state root, and the
-                           //     header rewritten to that root (the real certificate)
-  kForgedCertificate,      // ... and a certificate for the rewritten header, signed by keys that
-                           //     are not the genesis validators'
-  kWrongCommitPlace,       // get_transaction: "committed" one height below where it is
-  kHidesCommit,            // get_transaction: "pending" for a committed transaction
-  kForgedBlockCertificate  // get_block: the certificate's signatures made by other keys
+  kForgedBalance,           // get_account: balance + 1,000, the real proof and header
+  kForgedProof,             // ... with a proof of that balance under a made-up state root, and the
+                            //     header rewritten to that root (the real certificate)
+  kForgedCertificate,       // ... and a certificate for the rewritten header, signed by keys that
+                            //     are not the genesis validators'
+  kWrongCommitPlace,        // get_transaction: "committed" one height below where it is
+  kHidesCommit,             // get_transaction: "pending" for a committed transaction
+  kForgedBlockCertificate,  // get_block: the certificate's signatures made by other keys
+  kSwallowsSubmissions      // submit_transaction: "pending", and nothing forwarded
 };
 
 class LyingNode {
@@ -208,6 +209,10 @@ class LyingNode {
     std::lock_guard lock(mutex_);
     lie_ = lie;
   }
+  Lie lie() const {
+    std::lock_guard lock(mutex_);
+    return lie_;
+  }
   size_t lies_told() const {
     std::lock_guard lock(mutex_);
     return lies_told_;
@@ -215,6 +220,14 @@ class LyingNode {
 
  private:
   Result<Json> forward(std::string_view method, const Json& params) {
+    if (method == "submit_transaction" && lie() == Lie::kSwallowsSubmissions) {
+      SYNOD_ASSIGN_OR_RETURN(std::string hex, rpc::string_param(params, "transaction", 0));
+      SYNOD_ASSIGN_OR_RETURN(Bytes bytes, from_hex(hex));
+      SYNOD_ASSIGN_OR_RETURN(chain::Transaction transaction, chain::decode_transaction(bytes));
+      std::lock_guard lock(mutex_);
+      ++lies_told_;
+      return Json{{"id", transaction.id().hex()}, {"status", "pending"}};
+    }
     rpc::JsonRpcClient client(upstream_);
     SYNOD_ASSIGN_OR_RETURN(rpc::JsonRpcReply reply, client.call(method, params));
     if (!reply.ok()) {
@@ -231,6 +244,7 @@ class LyingNode {
   bool alter(std::string_view method, Json& result) {
     switch (lie_) {
       case Lie::kNone:
+      case Lie::kSwallowsSubmissions:
         return false;
       case Lie::kForgedBalance:
       case Lie::kForgedProof:
@@ -714,6 +728,26 @@ TEST_F(WalletEndToEndTest, LyingNodeIsCaughtAndFailedOver) {
   WalletRun fooled = wallet(watcher, {"--json", "status", id}, {liar.url()});
   ASSERT_EQ(fooled.exit_code, 0) << fooled.describe();
   EXPECT_EQ(fooled.json["status"], "pending") << "the liar alone is believed to be behind";
+
+  // A node that accepts a transfer and drops it: no node ever has it, so the wait ends at
+  // commit_timeout_ms (exit 7) with a hint; sending again through an honest node commits it once.
+  liar.set_lie(Lie::kSwallowsSubmissions);
+  write_text_file(funder + "/wallet.toml", "commit_timeout_ms = 3000\npoll_interval_ms = 200\n");
+  WalletRun dropped = wallet(funder, {"--json", "send", "--to", address_of(2), "--amount", "4"},
+                             {liar.url(), node_url(2)});
+  EXPECT_EQ(dropped.exit_code, 7) << dropped.describe();
+  EXPECT_EQ(dropped.json["error"]["reason"], "timeout") << dropped.describe();
+  EXPECT_NE(dropped.json["error"]["message"].get<std::string>().find("synod-wallet status"),
+            std::string::npos)
+      << dropped.describe();
+  WalletRun retried =
+      wallet(funder, {"--json", "send", "--to", address_of(2), "--amount", "4"}, {node_url(2)});
+  expect_committed(retried);
+  // The same transfer with the same nonce: the same transaction, the one the message names.
+  EXPECT_NE(dropped.json["error"]["message"].get<std::string>().find(
+                retried.json["id"].get<std::string>()),
+            std::string::npos)
+      << dropped.describe();
 }
 
 // Last: it kills node 0 (and brings it back).
