@@ -377,6 +377,19 @@ Status Node::submit_transaction(Bytes encoded, mempool::Mempool::Done done) {
       });
 }
 
+Status Node::submit_transactions(std::vector<Bytes> encoded, mempool::Mempool::BatchDone done) {
+  if (stop_requested_.load()) return error(Code::kUnavailable, "the node is stopping");
+  auto copies = std::make_shared<std::vector<Bytes>>(encoded);
+  return mempool_->submit_batch(
+      std::move(encoded),
+      [this, copies, done = std::move(done)](std::vector<mempool::Admission> results) {
+        for (size_t i = 0; i < results.size(); ++i) {
+          if (results[i].status.is_ok()) queue_gossip(std::move((*copies)[i]));
+        }
+        if (done) done(std::move(results));
+      });
+}
+
 // ---- Status ----
 
 NodeStatus Node::status() const {

@@ -165,6 +165,9 @@ class Node {
   // outcome. Admitted transactions are gossiped to peers. An error refuses it at the door
   // (too large, too many in flight, node not running) and `done` never runs.
   Status submit_transaction(Bytes encoded, mempool::Mempool::Done done);
+  // The same for many at once: signatures verified in parallel, one driver poll admits them all,
+  // `done` gets the outcomes in order. Refused whole when they do not fit in flight.
+  Status submit_transactions(std::vector<Bytes> encoded, mempool::Mempool::BatchDone done);
   // Runs `task` on the driver thread between iterations. kUnavailable when the node is not running
   // or too many tasks wait.
   Status post(std::function<void(DriverAccess&)> task);

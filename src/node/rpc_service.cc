@@ -9,6 +9,7 @@
 #include "base/codec.h"
 #include "explorer/explorer.h"
 #include "ledger/ledger.h"
+#include "node/rpc_submit_batch.h"
 
 namespace synod::node {
 namespace {
@@ -158,6 +159,9 @@ rpc::HttpReply RpcService::handle(const rpc::HttpRequest& request) const {
   const std::string_view path = request.path();
   if (request.method == "POST" && path == "/") {
     const bool authorised = dispatcher_.check_token(request.header("authorization"));
+    // A batch's submissions are admitted together, not one driver round trip each.
+    SubmitBatch submissions = SubmitBatch::start(node_, request.body);
+    SubmitBatch::Scope scope(&submissions);
     std::optional<std::string> body = dispatcher_.handle(request.body, authorised);
     if (body) {
       reply.response.body = std::move(*body);
@@ -278,6 +282,13 @@ Result<Json> RpcService::submit_transaction(const Json& params) const {
   SYNOD_ASSIGN_OR_RETURN(std::string hex, rpc::string_param(params, "transaction", 0));
   if (hex.size() > kHexParamMax) {
     return error(Code::kInvalidArgument, "parameter 'transaction' is too long");
+  }
+  if (SubmitBatch* batch = SubmitBatch::current()) {
+    if (auto admitted = batch->take(hex, options_.submit_timeout_ms)) {
+      SYNOD_ASSIGN_OR_RETURN(mempool::Admission admission, std::move(*admitted));
+      if (!admission.status.is_ok()) return admission.status;
+      return Json{{"id", admission.id.hex()}, {"status", "pending"}};
+    }
   }
   auto bytes = from_hex(hex);
   if (!bytes.is_ok()) {
