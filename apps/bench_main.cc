@@ -65,6 +65,7 @@ struct BenchFlags {
   uint64_t block_interval_ms = 500;
   std::string root;
   bool keep = false;
+  std::string log_level = "warn";
   std::string synod_binary;
   // run
   std::vector<std::string> rpc;
@@ -214,7 +215,7 @@ int run_localnet(BenchFlags flags) {
   options.genesis.block_interval_ms = flags.block_interval_ms;
   options.accounts = flags.accounts;
   options.account_seed = flags.accounts_seed;
-  options.log_level = "warn";
+  options.log_level = flags.log_level;
   options.synod_binary = flags.synod_binary.empty() ? self_dir() + "/synod" : flags.synod_binary;
   auto created = cluster::LocalCluster::create(options);
   if (!created.is_ok()) {
@@ -428,6 +429,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   localnet->add_option("--root", localnet_flags.root, "Folder for the homes (default: a temp one)");
   localnet->add_flag("--keep", localnet_flags.keep, "Keep the temporary folder");
+  localnet->add_option("--log-level", localnet_flags.log_level, "The nodes' log level")
+      ->capture_default_str();
   localnet->add_option("--synod", localnet_flags.synod_binary,
                        "The synod binary (default: beside synod-bench)");
   BenchFlags run_flags;

@@ -59,32 +59,36 @@ nlohmann::json report_json(const BenchReport& report) {
   nlohmann::json reasons = nlohmann::json::object();
   for (const auto& [reason, count] : run.rejected_by_reason)
     reasons[reason] = count;
-  return nlohmann::json{{"workload", report.workload},
-                        {"consensus", report.consensus},
-                        {"accounts", report.accounts},
-                        {"committed_tps", run.committed_tps},
-                        {"window_s", run.window_s},
-                        {"run_s", run.run_s},
-                        {"prepare_s", report.prepare_s},
-                        {"latency_ms",
-                         {{"p50", run.latency_ms.p50},
-                          {"p90", run.latency_ms.p90},
-                          {"p99", run.latency_ms.p99},
-                          {"max", run.latency_ms.max},
-                          {"samples", run.latency_ms.samples}}},
-                        {"prepared", run.prepared},
-                        {"submitted", run.submitted},
-                        {"accepted", run.accepted},
-                        {"committed", run.committed},
-                        {"rejected", run.rejected},
-                        {"rejected_by_reason", std::move(reasons)},
-                        {"lost", run.lost},
-                        {"unanswered", run.unanswered},
-                        {"resubmitted", run.resubmitted},
-                        {"ran_out", run.ran_out},
-                        {"height_start", run.height_start},
-                        {"height_end", run.height_end},
-                        {"nodes", std::move(nodes)}};
+  return nlohmann::json{
+      {"workload", report.workload},
+      {"consensus", report.consensus},
+      {"accounts", report.accounts},
+      {"committed_tps", run.committed_tps},
+      {"window_s", run.window_s},
+      {"run_s", run.run_s},
+      {"prepare_s", report.prepare_s},
+      {"latency_ms",
+       {{"p50", run.latency_ms.p50},
+        {"p90", run.latency_ms.p90},
+        {"p99", run.latency_ms.p99},
+        {"max", run.latency_ms.max},
+        {"samples", run.latency_ms.samples}}},
+      {"prepared", run.prepared},
+      {"submitted", run.submitted},
+      {"accepted", run.accepted},
+      {"committed", run.committed},
+      {"rejected", run.rejected},
+      {"rejected_by_reason", std::move(reasons)},
+      {"lost", run.lost},
+      {"unanswered", run.unanswered},
+      {"resubmitted", run.resubmitted},
+      {"batches", run.batches},
+      {"batch_round_trip_ms",
+       {{"mean", run.batch_round_trip_ms_mean}, {"max", run.batch_round_trip_ms_max}}},
+      {"ran_out", run.ran_out},
+      {"height_start", run.height_start},
+      {"height_end", run.height_end},
+      {"nodes", std::move(nodes)}};
 }
 
 std::string report_table(const BenchReport& report) {
@@ -105,6 +109,9 @@ std::string report_table(const BenchReport& report) {
       << "  (resubmitted " << run.resubmitted << ")\n";
   for (const auto& [reason, count] : run.rejected_by_reason)
     out << "    rejected " << reason << ": " << count << "\n";
+  out << "  submit batches    " << run.batches << "  round trip ms mean "
+      << format("%.1f", run.batch_round_trip_ms_mean) << "  max "
+      << format("%.1f", run.batch_round_trip_ms_max) << "\n";
   out << "  blocks            " << run.height_start << " → " << run.height_end << "\n";
   if (run.ran_out) out << "  note: the pre-signed transactions ran out before the duration\n";
   out << "  node     cpu_s    rss_mb  rpc\n";

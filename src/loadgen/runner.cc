@@ -42,6 +42,9 @@ struct Shared {
   std::atomic<uint64_t> refused{0};    // final rejections
   std::atomic<uint64_t> resubmitted{0};
   std::atomic<uint64_t> last_send_us{0};
+  std::atomic<uint64_t> round_trips{0};  // answered submission batches
+  std::atomic<uint64_t> round_trip_us_total{0};
+  std::atomic<uint64_t> round_trip_us_max{0};
   std::atomic<bool> stop_sending{false};
   std::atomic<bool> stop_following{false};
   std::atomic<uint64_t> height{0};  // the last height the follower has read
@@ -155,8 +158,12 @@ class Submitter {
     shared_.sent += first_sends;
     shared_.last_send_us = sent_us;
     for (size_t attempt = 0; attempt < options_.nodes.size(); ++attempt) {
+      const uint64_t asked_us = now_us();
       auto answer = connection(node_).post(body);
-      if (answer.is_ok() && answer->status == 200) return read_answer(indices, answer->body);
+      if (answer.is_ok() && answer->status == 200) {
+        record_round_trip(now_us() - asked_us);
+        return read_answer(indices, answer->body);
+      }
       node_ = (node_ + 1) % options_.nodes.size();  // that node is down or broken: the next one
     }
     // Nobody answered: these may or may not be pending somewhere. Try again later.
@@ -167,6 +174,14 @@ class Submitter {
     shared_.resubmitted += indices.size();
     sleep_ms(100);
     return indices;
+  }
+
+  void record_round_trip(uint64_t us) {
+    shared_.round_trips++;
+    shared_.round_trip_us_total += us;
+    uint64_t max = shared_.round_trip_us_max.load();
+    while (us > max && !shared_.round_trip_us_max.compare_exchange_weak(max, us)) {
+    }
   }
 
   std::vector<uint64_t> read_answer(const std::vector<uint64_t>& indices, const std::string& body) {
@@ -346,6 +361,12 @@ RunReport summarise(const RunOptions& options, Shared& shared, size_t count, uin
     }
   }
   report.resubmitted = shared.resubmitted.load();
+  report.batches = shared.round_trips.load();
+  if (report.batches > 0) {
+    report.batch_round_trip_ms_mean =
+        static_cast<double>(shared.round_trip_us_total.load()) / 1e3 / report.batches;
+  }
+  report.batch_round_trip_ms_max = static_cast<double>(shared.round_trip_us_max.load()) / 1e3;
   report.rejected_by_reason = shared.reasons;
   report.run_s = static_cast<double>(load_end_us - start_us) / 1e6;
   if (load_end_us > warm_us && !measured.empty()) {

@@ -64,6 +64,9 @@ struct RunReport {
   uint64_t unanswered = 0;   // sent, no node answered, never committed
   uint64_t resubmitted = 0;  // backpressure retries
   std::map<std::string, uint64_t> rejected_by_reason;
+  uint64_t batches = 0;                 // submission batches answered
+  double batch_round_trip_ms_mean = 0;  // send → answer of one batch
+  double batch_round_trip_ms_max = 0;
   double committed_tps = 0;  // over the measuring window
   double window_s = 0;       // warm-up end → load end
   double run_s = 0;          // the load phase
