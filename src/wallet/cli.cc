@@ -117,11 +117,12 @@ Status Context::save_keystore_file(const Keystore& keystore, const std::string& 
   return save_keystore(keystore_path(), keystore, password, environment_.kdf);
 }
 
-int Context::fail(const Failure& failure) {
+int Context::fail(const Failure& failure, const Json& details) {
   if (json()) {
-    Json body{{"exit_code", failure.exit_code},
-              {"reason", code_name(failure.status.code())},
-              {"message", failure.status.message()}};
+    Json body = details;
+    body["exit_code"] = failure.exit_code;
+    body["reason"] = code_name(failure.status.code());
+    body["message"] = failure.status.message();
     out() << Json{{"error", body}}.dump() << "\n";
   } else {
     err() << "error: " << failure.status.message() << "\n";

@@ -17,7 +17,8 @@
 // The password comes from --password-file, else SYNOD_WALLET_PASSWORD, else a no-echo prompt on
 // the terminal. Every command that reads the keystore needs it, since only the password
 // authenticates the file. Output is for people by default; --json prints one JSON object on
-// stdout (errors too: {"error": {"exit_code", "reason", "message"}}).
+// stdout (errors too: {"error": {"exit_code", "reason", "message"}}, plus "id" when a submitted
+// transaction was not seen committed).
 //
 // Not thread-safe: run one at a time.
 #pragma once

@@ -67,7 +67,8 @@ class Context {
   Status save_keystore_file(const Keystore& keystore, const std::string& password);
 
   // Prints a failure (human or JSON) and returns its exit code.
-  int fail(const Failure& failure);
+  // `details` adds fields to the JSON error object (e.g. the id of a transaction that was sent).
+  int fail(const Failure& failure, const Json& details = Json::object());
   int fail(int exit_code, const Status& status) { return fail(Failure{exit_code, status}); }
   // Prints the result object (JSON mode, with "failures": every node skipped during the
   // command) and returns kExitOk.

@@ -162,7 +162,11 @@ int submit_and_wait(Context& context, const chain::Transaction& transaction, boo
   };
   auto report = wait_for_commit(*chain->client, chain->anchor, transaction.id(), wait);
   progress.finish();
-  if (!report.is_ok()) return fail_node(context, report.status());
+  if (!report.is_ok()) {
+    // Submitted but not seen committed: scripts get the id to follow it with `status`.
+    return context.fail(Failure{exit_code_for_node_error(report.status()), report.status()},
+                        Json{{"id", transaction.id().hex()}});
+  }
   return print_committed(context, std::move(result), *report);
 }
 
