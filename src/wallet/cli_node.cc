@@ -146,9 +146,8 @@ int submit_and_wait(Context& context, const chain::Transaction& transaction, boo
   context.report_failures(submitted->failures);
   result["submitted_to"] = submitted->endpoint;
   if (!context.json()) {
-    context.out() << "submitted " << transaction.id().hex() << " to "
-                  << (submitted->already_known ? "a node that already had it" : submitted->endpoint)
-                  << "\n";
+    context.out() << "submitted " << transaction.id().hex() << " to " << submitted->endpoint
+                  << (submitted->already_known ? ", which already had it" : "") << "\n";
   }
   if (no_wait) {
     result["status"] = "pending";

@@ -209,6 +209,7 @@ TEST_F(NodeTest, SubmitThenWaitForAVerifiedCommit) {
   auto again = submit_transaction(rpc, tx);
   ASSERT_TRUE(again.is_ok());
   EXPECT_TRUE(again->already_known);
+  EXPECT_EQ(again->endpoint, node_.url());
 }
 
 TEST_F(NodeTest, ANodesRefusalIsTheAnswerWithItsReason) {

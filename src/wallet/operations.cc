@@ -122,7 +122,7 @@ Result<SubmitReport> submit_transaction(RpcClient& client, const chain::Transact
   auto answer = client.call("submit_transaction", params, check);
   if (!answer.is_ok()) {
     if (answer.status().code() == Code::kAlreadyExists) {
-      return SubmitReport{id, "", true, {}};
+      return SubmitReport{id, client.last_endpoint(), true, {}};
     }
     return answer.status();
   }

@@ -62,6 +62,8 @@ class RpcClient {
   const rpc::Endpoint& answering_endpoint() const;
 
   const RpcClientOptions& options() const { return options_; }
+  // The node that answered (or refused) the last call(); the first endpoint before any call.
+  const std::string& last_endpoint() const { return options_.endpoints[preferred_].url; }
 
  private:
   // One node's answer: the result, a node's refusal (final), or a failure to fail over from.
