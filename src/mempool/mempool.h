@@ -70,6 +70,11 @@ struct Config {
   // Signature-verifying threads; 0 verifies inside poll() on the driver thread (deterministic,
   // for the simulator and tests).
   size_t verify_threads = default_verify_threads();
+  // False when the application takes unsigned transactions (the kvstore with unsigned writes):
+  // stage 1 then skips the signature, which nobody made, and stage 2 takes only the sender's
+  // next nonce (kFailedPrecondition otherwise): the application never advances an unsigned
+  // sender's nonce, so a later one could never be included.
+  bool signatures_required = true;
   // Submitted transactions accepted but not yet delivered by poll(); bounds both queues.
   size_t submissions_in_flight_max = 8'192;
   size_t signature_cache_entries_max = 65'536;

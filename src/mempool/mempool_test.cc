@@ -122,6 +122,21 @@ TEST_F(MempoolTest, RejectsBadSignatureAndDoesNotCacheIt) {
   EXPECT_EQ(pool.add(wrong_key).code(), Code::kUnauthenticated);
 }
 
+TEST_F(MempoolTest, UnsignedTransactionsPassWhenSignaturesAreNotRequired) {
+  chain::Transaction tx = transfer(1, 0, 5);
+  tx.signature = crypto::Signature{};  // never signed, as the kvstore's unsigned puts
+  EXPECT_EQ(make().add(tx).code(), Code::kUnauthenticated);
+  Config config = test_config();
+  config.signatures_required = false;
+  Mempool& pool = make(config);
+  EXPECT_TRUE(pool.add(tx).is_ok());
+  EXPECT_TRUE(pool.contains(tx.id()));
+  EXPECT_TRUE(pool.verify_block_signatures({tx}));
+  chain::Transaction later = transfer(2, 1, 5);
+  later.signature = crypto::Signature{};
+  EXPECT_EQ(pool.add(later).code(), Code::kFailedPrecondition);
+}
+
 TEST_F(MempoolTest, RejectsStaleAndTooDistantNonces) {
   Config config = test_config();
   config.nonce_gap_max = 4;

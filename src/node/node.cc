@@ -160,6 +160,8 @@ Status Node::make_engine() {
   pool_config.transactions_per_sender_max = config().mempool.transactions_per_sender_max;
   pool_config.nonce_gap_max = config().mempool.nonce_gap_max;
   pool_config.replacement_fee_bump_percent = config().mempool.replacement_fee_bump_percent;
+  pool_config.signatures_required =
+      !(genesis().app == chain::AppKind::kKvStore && genesis().kv_unsigned_writes);
   pool_config.verify_threads = config().mempool.verify_threads != 0
                                    ? config().mempool.verify_threads
                                    : mempool::Config::default_verify_threads();
@@ -380,14 +382,13 @@ Status Node::submit_transaction(Bytes encoded, mempool::Mempool::Done done) {
 Status Node::submit_transactions(std::vector<Bytes> encoded, mempool::Mempool::BatchDone done) {
   if (stop_requested_.load()) return error(Code::kUnavailable, "the node is stopping");
   auto copies = std::make_shared<std::vector<Bytes>>(encoded);
-  return mempool_->submit_batch(
-      std::move(encoded),
-      [this, copies, done = std::move(done)](std::vector<mempool::Admission> results) {
-        for (size_t i = 0; i < results.size(); ++i) {
-          if (results[i].status.is_ok()) queue_gossip(std::move((*copies)[i]));
-        }
-        if (done) done(std::move(results));
-      });
+  return mempool_->submit_batch(std::move(encoded), [this, copies, done = std::move(done)](
+                                                        std::vector<mempool::Admission> results) {
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (results[i].status.is_ok()) queue_gossip(std::move((*copies)[i]));
+    }
+    if (done) done(std::move(results));
+  });
 }
 
 // ---- Status ----
