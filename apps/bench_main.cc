@@ -115,6 +115,7 @@ Status check_flags(const BenchFlags& flags) {
 // The in-flight bound the mempool can take: its per-sender cap (32 by default) times the senders,
 // with room to spare, since one sender's nonces must not pile up behind a slow one.
 uint64_t inflight_bound(const BenchFlags& flags) {
+  if (flags.unsigned_writes) return flags.inflight;  // every unsigned put has its own sender
   return std::min<uint64_t>(flags.inflight, static_cast<uint64_t>(flags.accounts) * 16);
 }
 

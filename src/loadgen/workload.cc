@@ -26,6 +26,15 @@ chain::Transaction make_transaction(const WorkloadOptions& options,
   tx.chain_id = options.chain_id;
   tx.sender = keys[account].public_key();
   tx.nonce = nonce;
+  if (options.kv_unsigned) {
+    // Unsigned puts move no account and take nonce 0: each gets a sender of its own (any 32
+    // bytes), which also makes equal puts distinct.
+    Writer writer;
+    writer.fixed(keys[account].public_key());
+    writer.u64(index);
+    tx.sender = crypto::PublicKey::from_view(crypto::sha256(writer.take()).view());
+    tx.nonce = 0;
+  }
   tx.fee = options.kv_unsigned ? 0 : options.fee;
   chain::KvPut put;
   // Keys repeat over a window of 65,536 so the state stays bounded on long runs.

@@ -35,7 +35,7 @@ struct WorkloadOptions {
   uint64_t transactions = 10'000;
   WorkloadKind kind = WorkloadKind::kTransfer;
   // kv puts: the value size; unsigned (the genesis says "unsigned_writes") puts carry a zero
-  // signature and fee 0.
+  // signature, fee 0, nonce 0 and a sender key of their own (hash of account key and index).
   size_t value_bytes = 32;
   bool kv_unsigned = false;
   uint64_t fee = 1;
