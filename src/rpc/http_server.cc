@@ -233,12 +233,12 @@ void HttpServer::accept() {
 
 void HttpServer::stop() {
   if (!thread_.joinable()) return;
-  asio::post(*io_, [this] {
-    asio::error_code ignored;
-    acceptor_->acceptor.close(ignored);
-  });
   io_->stop();
   thread_.join();
+  // The io thread is gone, so the acceptor is ours to close: the port stops accepting now, not
+  // when the server is destroyed (a handler posted before io_->stop() might never have run).
+  asio::error_code ignored;
+  acceptor_->acceptor.close(ignored);
 }
 
 }  // namespace synod::rpc

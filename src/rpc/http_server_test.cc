@@ -70,6 +70,17 @@ TEST(HttpServer, KeepAliveServesSeveralRequests) {
   EXPECT_NE(client.read_until("POST two").find("POST two"), std::string::npos);
 }
 
+TEST(HttpServer, StopClosesTheListeningPort) {
+  HttpServer server({}, handle);
+  auto port = server.start("127.0.0.1", 0);
+  ASSERT_TRUE(port.is_ok()) << port.status().to_string();
+  ASSERT_TRUE(Client(*port).connected());
+  server.stop();
+  // The object still exists, but the port no longer accepts: the connection is refused.
+  EXPECT_FALSE(Client(*port).connected());
+  server.stop();  // a second stop is harmless
+}
+
 TEST(HttpServer, OversizedBodyGets413AndServerKeepsServing) {
   HttpServerLimits limits;
   limits.http.body_bytes_max = 16;
