@@ -281,6 +281,7 @@ int run_localnet(BenchFlags flags) {
                static_cast<int>(network->pid(victim)));
       network->kill(victim);
       report.nodes[victim].killed = true;
+      report.nodes[victim].killed_at_s = static_cast<double>(elapsed_ms) / 1000.0;
     }
   };
   // The killed node is the last: submit and follow through the others first.

@@ -52,6 +52,7 @@ nlohmann::json report_json(const BenchReport& report) {
   for (const NodeFigures& node : report.nodes) {
     nlohmann::json entry{{"name", node.name}, {"rpc", node.endpoint}, {"killed", node.killed}};
     if (node.pid > 0) entry["pid"] = node.pid;
+    if (node.killed) entry["killed_at_s"] = node.killed_at_s;
     entry["cpu_s"] = node.sample ? nlohmann::json(node.sample->cpu_s) : nlohmann::json(nullptr);
     entry["rss_mb"] = node.sample ? nlohmann::json(node.sample->rss_mb) : nlohmann::json(nullptr);
     nodes.push_back(std::move(entry));
@@ -86,6 +87,7 @@ nlohmann::json report_json(const BenchReport& report) {
       {"batch_round_trip_ms",
        {{"mean", run.batch_round_trip_ms_mean}, {"max", run.batch_round_trip_ms_max}}},
       {"ran_out", run.ran_out},
+      {"committed_per_second", run.committed_per_second},
       {"height_start", run.height_start},
       {"height_end", run.height_end},
       {"nodes", std::move(nodes)}};
@@ -113,6 +115,10 @@ std::string report_table(const BenchReport& report) {
       << format("%.1f", run.batch_round_trip_ms_mean) << "  max "
       << format("%.1f", run.batch_round_trip_ms_max) << "\n";
   out << "  blocks            " << run.height_start << " → " << run.height_end << "\n";
+  out << "  committed per s  ";
+  for (size_t i = 0; i < run.committed_per_second.size(); ++i)
+    out << (i == 0 ? "" : " ") << run.committed_per_second[i];
+  out << "\n";
   if (run.ran_out) out << "  note: the pre-signed transactions ran out before the duration\n";
   out << "  node     cpu_s    rss_mb  rpc\n";
   for (const NodeFigures& node : report.nodes) {

@@ -28,7 +28,8 @@ struct NodeFigures {
   std::string endpoint;  // its RPC host:port
   pid_t pid = -1;        // -1: not a local process we know
   std::optional<ProcessSample> sample;
-  bool killed = false;  // stopped on purpose during the run
+  bool killed = false;     // stopped on purpose during the run
+  double killed_at_s = 0;  // when, since the clock started
 };
 
 struct BenchReport {

@@ -237,11 +237,7 @@ class Follower {
  public:
   Follower(const RunOptions& options, const std::vector<PreparedTransaction>& transactions,
            Shared& shared, uint64_t height)
-      : options_(options),
-        transactions_(transactions),
-        shared_(shared),
-        index_(index_by_id(transactions)),
-        height_(height) {}
+      : options_(options), shared_(shared), index_(index_by_id(transactions)), height_(height) {}
 
   void run() {
     while (!shared_.stop_following.load()) {
@@ -290,7 +286,6 @@ class Follower {
   }
 
   const RunOptions& options_;
-  const std::vector<PreparedTransaction>& transactions_;
   Shared& shared_;
   const std::unordered_map<Hash256, uint32_t, FixedBytesHasher> index_;
   uint64_t height_;
@@ -348,6 +343,13 @@ RunReport summarise(const RunOptions& options, Shared& shared, size_t count, uin
     if (outcome == kAccepted) report.accepted++;
     if (committed != 0) {
       report.committed++;
+      const uint64_t second = committed > start_us ? (committed - start_us) / 1'000'000 : 0;
+      if (second < kTimelineSecondsMax) {
+        if (report.committed_per_second.size() <= second) {
+          report.committed_per_second.resize(second + 1, 0);
+        }
+        report.committed_per_second[second]++;
+      }
       const double latency = static_cast<double>(committed - submitted) / 1'000.0;
       all.push_back(latency);
       if (submitted >= warm_us) measured.push_back(latency);

@@ -33,6 +33,7 @@ namespace synod::loadgen {
 inline constexpr uint32_t kBatchCallsMax = 256;  // the node's JSON-RPC batch limit
 inline constexpr uint32_t kConnectionsMax = 64;
 inline constexpr uint64_t kPollMs = 5;
+inline constexpr uint64_t kTimelineSecondsMax = 24 * 3600;
 
 struct RunOptions {
   std::vector<rpc::Endpoint> nodes;
@@ -74,6 +75,9 @@ struct RunReport {
   uint64_t height_start = 0;
   uint64_t height_end = 0;
   bool ran_out = false;  // the prepared transactions ran out before the duration
+  // Commits seen in each second since the clock started (load and drain), at most
+  // kTimelineSecondsMax entries: shows a dip and the recovery around a killed node.
+  std::vector<uint64_t> committed_per_second;
 };
 
 // Runs the load. kInvalidArgument for bad options; kUnavailable when no node answers at start.
