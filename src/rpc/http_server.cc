@@ -1,6 +1,9 @@
 #include "rpc/http_server.h"
 
+#include <algorithm>
 #include <asio.hpp>
+#include <chrono>
+#include <optional>
 
 namespace synod::rpc {
 
@@ -66,26 +69,54 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
   void start() { read(); }
 
  private:
+  // Idle between requests: read_timeout_ms. Inside a request: whatever is left of its
+  // request_timeout_ms, after which the client gets 408 and the connection closes.
   void arm_timer() {
-    timer_.expires_after(std::chrono::milliseconds(server_.limits_.read_timeout_ms));
-    timer_.async_wait([self = shared_from_this()](const asio::error_code& error) {
-      if (!error) self->close();
+    using Clock = std::chrono::steady_clock;
+    auto wait = std::chrono::milliseconds(server_.limits_.read_timeout_ms);
+    bool request_deadline = false;
+    if (request_deadline_) {
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*request_deadline_ - Clock::now());
+      if (left < wait) {
+        wait = std::max(left, std::chrono::milliseconds(0));
+        request_deadline = true;
+      }
+    }
+    timer_.expires_after(wait);
+    timer_.async_wait([self = shared_from_this(), request_deadline](const asio::error_code& error) {
+      if (error) return;
+      if (!request_deadline) return self->close();
+      asio::error_code ignored;
+      self->socket_.cancel(ignored);  // the pending read ends; its handler sees timed_out_
+      self->timed_out_ = true;
     });
   }
 
   void read() {
     arm_timer();
-    socket_.async_read_some(asio::buffer(buffer_),
-                            [self = shared_from_this()](const asio::error_code& error, size_t n) {
-                              self->timer_.cancel();
-                              if (error) return self->close();
-                              self->on_bytes(std::string_view(self->buffer_.data(), n));
-                            });
+    socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](
+                                                       const asio::error_code& error, size_t n) {
+      self->timer_.cancel();
+      if (self->timed_out_) {
+        HttpResponse response{408, "text/plain", "request not received in time\n", {}};
+        return self->write(write_response(response, false), false);
+      }
+      if (error) return self->close();
+      self->on_bytes(std::string_view(self->buffer_.data(), n));
+    });
   }
 
   void on_bytes(std::string_view bytes) {
     HttpParser::State state = parser_.feed(bytes);
-    if (state == HttpParser::State::kNeedMore) return read();
+    if (state == HttpParser::State::kNeedMore) {
+      if (!request_deadline_ && parser_.buffered() > 0) {
+        request_deadline_ = std::chrono::steady_clock::now() +
+                            std::chrono::milliseconds(server_.limits_.request_timeout_ms);
+      }
+      return read();
+    }
+    request_deadline_.reset();
     if (state == HttpParser::State::kError) {
       HttpResponse response;
       response.status = parser_.error().status;
@@ -176,6 +207,9 @@ class HttpServer::Connection : public std::enable_shared_from_this<Connection> {
   HttpServer& server_;
   asio::ip::tcp::socket socket_;
   asio::steady_timer timer_;
+  // Set when the first bytes of a request arrive, cleared when it is complete.
+  std::optional<std::chrono::steady_clock::time_point> request_deadline_;
+  bool timed_out_ = false;
   HttpParser parser_;
   std::array<char, 16 * 1024> buffer_;
   std::shared_ptr<EventStream> stream_;

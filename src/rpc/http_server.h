@@ -30,7 +30,10 @@ struct HttpServerLimits {
   HttpLimits http;
   size_t connections_max = 256;
   uint64_t read_timeout_ms = 30'000;  // idle keep-alive connections close after this
-  size_t stream_events_max = 1'024;   // queued events per SSE subscriber
+  // A whole request (headers and body) must arrive within this, however it trickles in: a
+  // client sending one byte now and then cannot hold a connection (answered 408, closed).
+  uint64_t request_timeout_ms = 30'000;
+  size_t stream_events_max = 1'024;  // queued events per SSE subscriber
 };
 
 class EventStream {

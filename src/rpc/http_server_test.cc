@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -29,6 +30,9 @@ class Client {
   bool connected() const { return connected_; }
   void send(const std::string& text) {
     ASSERT_EQ(::write(fd_, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  }
+  void send_ignoring_errors(const std::string& text) {
+    [[maybe_unused]] ssize_t n = ::send(fd_, text.data(), text.size(), MSG_NOSIGNAL);
   }
   // Reads until `needle` appears or the peer closes; returns everything read.
   std::string read_until(const std::string& needle) {
@@ -79,6 +83,34 @@ TEST(HttpServer, StopClosesTheListeningPort) {
   // The object still exists, but the port no longer accepts: the connection is refused.
   EXPECT_FALSE(Client(*port).connected());
   server.stop();  // a second stop is harmless
+}
+
+TEST(HttpServer, TricklingRequestGets408AtItsDeadline) {
+  HttpServerLimits limits;
+  limits.read_timeout_ms = 5'000;   // each byte arrives well within this
+  limits.request_timeout_ms = 300;  // but the whole request does not
+  HttpServer server(limits, handle);
+  auto port = server.start("127.0.0.1", 0);
+  ASSERT_TRUE(port.is_ok()) << port.status().to_string();
+  Client client(*port);
+  ASSERT_TRUE(client.connected());
+  client.send("POST / HTTP/1.1\r\n");
+  std::atomic<bool> stop{false};
+  std::thread dripper([&] {
+    for (int i = 0; i < 40 && !stop.load(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      client.send_ignoring_errors("X");
+    }
+  });
+  std::string answer = client.read_until("\r\n\r\n");
+  stop = true;
+  dripper.join();
+  EXPECT_NE(answer.find("408"), std::string::npos) << answer;
+
+  // Other clients are served as before.
+  Client other(*port);
+  other.send("POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\nok");
+  EXPECT_NE(other.read_until("POST ok").find("POST ok"), std::string::npos);
 }
 
 TEST(HttpServer, OversizedBodyGets413AndServerKeepsServing) {
