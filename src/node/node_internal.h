@@ -21,7 +21,8 @@ inline constexpr size_t kSyncBlocksPerIterationMax = 64;
 
 // Penalty points (net/transport.h: 100 bans a peer for a while).
 inline constexpr uint32_t kMalformedPenaltyPoints = 20;
-inline constexpr uint32_t kInvalidTransactionPenaltyPoints = 10;
+inline constexpr uint32_t kInvalidTransactionPenaltyPoints = 10;  // per invalid tx in a batch
+inline constexpr uint32_t kInvalidBatchPenaltyPointsMax = 100;    // one batch: at most a ban
 inline constexpr uint32_t kUnaskedBlocksPenaltyPoints = 10;
 inline constexpr uint32_t kInvalidBlockPenaltyPoints = 50;
 inline constexpr uint32_t kInvalidSignaturePenaltyPoints = 25;

@@ -89,15 +89,22 @@ void Node::on_transaction_batch(net::Message& message) {
   const net::NodeId from = message.from;
   Status submitted = mempool_->submit_batch(
       std::move(decoded).value(), [this, copies, from](std::vector<mempool::Admission> results) {
-        bool invalid = false;
+        // Each invalid transaction costs the peer, so a batch full of forged signatures (each
+        // one a verification this node paid for) gets it banned at once, not after ten batches.
+        uint64_t invalid = 0;
         for (size_t i = 0; i < results.size(); ++i) {
           const Code code = results[i].status.code();
           if (code == Code::kOk) queue_gossip(std::move((*copies)[i]));
-          invalid |= code == Code::kCorrupt || code == Code::kUnauthenticated ||
-                     code == Code::kInvalidArgument;
+          if (code == Code::kCorrupt || code == Code::kUnauthenticated ||
+              code == Code::kInvalidArgument)
+            ++invalid;
         }
-        if (invalid)
-          penalize(from, "invalid transaction in a batch", kInvalidTransactionPenaltyPoints);
+        if (invalid > 0) {
+          const uint64_t points = std::min<uint64_t>(invalid * kInvalidTransactionPenaltyPoints,
+                                                     kInvalidBatchPenaltyPointsMax);
+          penalize(from, std::to_string(invalid) + " invalid transactions in a batch",
+                   static_cast<uint32_t>(points));
+        }
       });
   if (!submitted.is_ok()) log_->debug("transaction batch dropped: {}", submitted.to_string());
 }

@@ -1,14 +1,16 @@
 // A peer that completes the handshake and then sends consensus messages the engine drops as badly
-// signed or malformed is scored down and disconnected, while the node keeps committing. (Invalid
-// transactions and sync messages are scored in node_network.cc too; the real-process test in
-// apps/cluster_process_test.cc covers those end to end.)
+// signed or malformed, or a transaction batch of forged signatures, is scored down and
+// disconnected, while the node keeps committing. (Sync messages are scored in node_network.cc
+// too; the real-process test in apps/cluster_process_test.cc covers those end to end.)
 #include <gtest/gtest.h>
 
 #include <random>
 
+#include "chain/transaction.h"
 #include "consensus/pbft/messages.h"
 #include "net/transport.h"
 #include "node/node.h"
+#include "node/protocol.h"
 #include "node/test_support.h"
 
 namespace synod::node {
@@ -40,9 +42,10 @@ struct Peer {
   }
 
   // Sends `make(n)` for n = 0, 1, ... until the node disconnects us; how many it took (0: never).
-  int send_until_dropped(const net::NodeId& node, const std::function<Bytes(int)>& make) {
+  int send_until_dropped(const net::NodeId& node, const std::function<Bytes(int)>& make,
+                         net::Channel channel = net::Channel::kConsensus) {
     for (int n = 0; n < 50; ++n) {
-      (void)transport.send(node, net::Channel::kConsensus, make(n));
+      (void)transport.send(node, channel, make(n));
       const uint64_t deadline = testing::steady_ms() + 100;
       while (testing::steady_ms() < deadline) {
         auto event = transport.wait(20);
@@ -118,6 +121,33 @@ TEST_F(PeerScoringTest, MalformedConsensusMessagesGetThePeerDisconnected) {
   });
   EXPECT_GT(sent, 0) << "the node kept a peer that sends malformed consensus messages";
   EXPECT_LE(sent, 8);
+  expect_alive_without(peer.transport.node_id());
+}
+
+TEST_F(PeerScoringTest, ABatchOfForgedTransactionsGetsThePeerDisconnectedAtOnce) {
+  Peer peer(files_.genesis);
+  auto node_id = peer.connect(node_->p2p_port());
+  ASSERT_TRUE(node_id.has_value());
+  const crypto::KeyPair sender = crypto::KeyPair::generate();
+  const chain::Address to = chain::Address::from_public_key(sender.public_key());
+  uint64_t nonce = 0;
+  const int sent = peer.send_until_dropped(
+      *node_id,
+      [&](int) {
+        std::vector<Bytes> batch;
+        for (int i = 0; i < 16; ++i) {
+          chain::Transaction tx =
+              chain::make_transfer(files_.genesis.chain_id, sender, nonce++, 1, to, 1);
+          tx.signature.data[0] ^= 0x40;  // forged: each one costs the node a verification
+          Writer writer(256);
+          tx.encode(writer);
+          batch.push_back(writer.buffer());
+        }
+        return encode_transaction_batch(batch);
+      },
+      net::Channel::kTransactions);
+  // Ten forged signatures already cost the ban threshold: one batch of sixteen is enough.
+  EXPECT_EQ(sent, 1) << "the node kept a peer whose batch was all forged signatures";
   expect_alive_without(peer.transport.node_id());
 }
 
