@@ -3,6 +3,8 @@
 // and a node started later catches up by block sync and joins consensus. Every wait is bounded.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "node/node.h"
 #include "node/test_support.h"
 
@@ -114,6 +116,16 @@ TEST(ClusterTest, FourValidatorsCommitTransfersAndAgreeOnStateRoots) {
   for (size_t i = 0; i < 4; ++i) {
     EXPECT_TRUE(cluster.node(i).status().failure.empty());
     EXPECT_EQ(cluster.node(i).status().peers, 3u);
+    // Every peer proved which validator it speaks for: the other three keys, each once.
+    std::set<crypto::PublicKey> keys;
+    for (const auto& [peer, report] : cluster.node(i).status().peer_reports) {
+      if (report.validator_key) keys.insert(*report.validator_key);
+    }
+    std::set<crypto::PublicKey> expected;
+    for (size_t j = 0; j < 4; ++j) {
+      if (j != i) expected.insert(cluster.options(j).validator_key->public_key());
+    }
+    EXPECT_EQ(keys, expected) << "node " << i;
     gossip_in += cluster.node(i).metrics().gossip_batches_in;
   }
   EXPECT_GT(gossip_in, 0u);

@@ -417,6 +417,7 @@ void Node::publish_status() {
   status.sync_target_height = block_sync_.target_height();
   status.sync_blocks_per_second = sync_blocks_per_second_;
   status.peer_heights = block_sync_.peer_heights();
+  status.peer_reports = peer_reports_;
   const net::TransportStats stats = transport_->stats();
   status.peers = stats.peers_inbound + stats.peers_outbound;
   status.mempool_transactions = mempool_->size();

@@ -60,6 +60,12 @@
 
 namespace synod::node {
 
+// What a connected peer last said of itself in its Status (protocol.h), beyond its height.
+struct PeerReport {
+  uint64_t view = 0;
+  std::optional<crypto::PublicKey> validator_key;  // proven by its attestation
+};
+
 // What the node reports about itself; a snapshot published by the driver after each iteration.
 struct NodeStatus {
   bool running = false;
@@ -73,6 +79,7 @@ struct NodeStatus {
   uint64_t sync_target_height = 0;
   double sync_blocks_per_second = 0;             // while syncing: blocks applied per second lately
   std::map<net::NodeId, uint64_t> peer_heights;  // each connected peer's reported height
+  std::map<net::NodeId, PeerReport> peer_reports;  // each connected peer's view and validator
   size_t peers = 0;
   size_t mempool_transactions = 0;
 };
@@ -208,6 +215,7 @@ class Node {
   void queue_gossip(Bytes encoded);
   void flush_gossip();
   void broadcast_status();
+  StatusMessage status_message();
 
   // Executing Ready (node_ready.cc).
   bool execute_readies(Iteration& iteration);
@@ -262,6 +270,8 @@ class Node {
   uint64_t sync_rate_at_ms_ = 0;   // when it began
   double sync_blocks_per_second_ = 0;
   storage::ChainTip tip_;  // the last committed block (hash zero before the first)
+  std::map<net::NodeId, PeerReport> peer_reports_;   // connected peers only
+  std::optional<ValidatorAttestation> attestation_;  // made once, when first needed
   std::vector<Bytes> gossip_batch_;
   size_t gossip_batch_bytes_ = 0;
   std::vector<CommitListener> commit_listeners_;

@@ -24,13 +24,14 @@ void Node::on_network_event(net::Event& event) {
                connected->remote.to_string(),
                connected->direction == net::Direction::kInbound ? "inbound" : "outbound");
     block_sync_.add_peer(connected->node_id);
-    const Bytes status = encode_sync_message(StatusMessage{tip_.height, tip_.hash});
+    const Bytes status = encode_sync_message(status_message());
     (void)transport_->send(connected->node_id, net::Channel::kBlockSync, status);
     return;
   }
   if (auto* disconnected = std::get_if<net::PeerDisconnected>(&event)) {
     log_->info("peer {} disconnected: {}", short_hex(disconnected->node_id), disconnected->reason);
     block_sync_.remove_peer(disconnected->node_id);
+    peer_reports_.erase(disconnected->node_id);
     return;
   }
   net::Message& message = std::get<net::Message>(event);
@@ -137,6 +138,16 @@ void Node::on_sync_message(net::Message& message) {
     return;
   }
   if (auto* status = std::get_if<StatusMessage>(&*decoded)) {
+    PeerReport report{status->view, std::nullopt};
+    if (status->validator) {
+      if (!verify_validator_attestation(*status->validator, genesis_hash_, message.from)) {
+        penalize(message.from, "status with a false validator attestation",
+                 kMalformedPenaltyPoints);
+        return;
+      }
+      report.validator_key = status->validator->key;
+    }
+    peer_reports_[message.from] = report;
     block_sync_.on_status(message.from, status->height);
   } else if (auto* request = std::get_if<GetBlocks>(&*decoded)) {
     serve_blocks(message.from, *request);
@@ -180,8 +191,15 @@ void Node::serve_blocks(const net::NodeId& peer, const GetBlocks& request) {
   if (!sent.is_ok()) log_->debug("sync: answer to {}: {}", short_hex(peer), sent.to_string());
 }
 
+StatusMessage Node::status_message() {
+  if (!attestation_ && options_.validator_key) {
+    attestation_ = make_validator_attestation(*options_.validator_key, genesis_hash_, node_id());
+  }
+  return StatusMessage{tip_.height, tip_.hash, engine_->status().round, attestation_};
+}
+
 void Node::broadcast_status() {
-  const Bytes status = encode_sync_message(StatusMessage{tip_.height, tip_.hash});
+  const Bytes status = encode_sync_message(status_message());
   transport_->broadcast(net::Channel::kBlockSync, status);
 }
 

@@ -1,5 +1,7 @@
 #include "node/protocol.h"
 
+#include "crypto/hash.h"
+
 namespace synod::node {
 namespace {
 
@@ -23,6 +25,12 @@ Bytes encode_sync_message(const SyncMessage& message) {
           writer.u8(static_cast<uint8_t>(SyncType::kStatus));
           writer.u64(m.height);
           writer.fixed(m.tip_hash);
+          writer.u64(m.view);
+          writer.u8(m.validator ? 1 : 0);
+          if (m.validator) {
+            writer.fixed(m.validator->key);
+            writer.fixed(m.validator->signature);
+          }
         } else if constexpr (std::is_same_v<T, GetBlocks>) {
           writer.u8(static_cast<uint8_t>(SyncType::kGetBlocks));
           writer.u64(m.height_from);
@@ -47,6 +55,16 @@ Result<SyncMessage> decode_sync_message(ByteView payload) {
       StatusMessage status;
       status.height = reader.u64();
       status.tip_hash = reader.fixed<32>();
+      status.view = reader.u64();
+      const uint8_t has_validator = reader.u8();
+      if (has_validator == 1) {
+        ValidatorAttestation attestation;
+        attestation.key = reader.fixed<32>();
+        attestation.signature = reader.fixed<64>();
+        status.validator = attestation;
+      } else if (reader.ok() && has_validator != 0) {
+        reader.fail("sync: Status validator flag must be 0 or 1");
+      }
       out = status;
       break;
     }
@@ -123,6 +141,26 @@ Result<std::vector<Bytes>> decode_transaction_batch(ByteView payload) {
   Status status = reader.finish();
   if (!status.is_ok()) return status;
   return out;
+}
+
+Hash256 validator_attestation_hash(const Hash256& genesis_hash, const crypto::PublicKey& node_id) {
+  Writer writer(64);
+  writer.fixed(genesis_hash);
+  writer.fixed(node_id);
+  return crypto::tagged_hash("synod/node/validator-attestation", writer.buffer());
+}
+
+ValidatorAttestation make_validator_attestation(const crypto::KeyPair& validator_key,
+                                                const Hash256& genesis_hash,
+                                                const crypto::PublicKey& node_id) {
+  const Hash256 digest = validator_attestation_hash(genesis_hash, node_id);
+  return ValidatorAttestation{validator_key.public_key(), validator_key.sign(digest.data)};
+}
+
+bool verify_validator_attestation(const ValidatorAttestation& attestation,
+                                  const Hash256& genesis_hash, const crypto::PublicKey& node_id) {
+  const Hash256 digest = validator_attestation_hash(genesis_hash, node_id);
+  return crypto::verify(attestation.key, digest.data, attestation.signature);
 }
 
 }  // namespace synod::node

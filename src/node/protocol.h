@@ -3,7 +3,13 @@
 // every list bounded by a named limit checked before allocating. Plain values.
 //
 // Block sync channel, one tag byte then:
-//   1 Status     height u64 | tip hash (32)          "I have applied up to height"
+//   1 Status     height u64 | tip hash (32) | view u64 | has_validator u8 (0 or 1)
+//                 [| validator key (32) | signature (64)]   "I have applied up to height"
+//                 A node holding a validator key proves it: the key signs
+//                 validator_attestation_hash(genesis hash, the sender's node id), which the
+//                 receiver checks against the transport-authenticated sender, so nobody can
+//                 claim another node's validator key. Peers' heights, views and validator keys
+//                 are what get_status reports (and the explorer shows per validator).
 //   2 GetBlocks  height_from u64 | count u32         ask for count blocks from height_from on
 //   3 Blocks     height_from u64 | list of (block | certificate)
 //                 consecutive heights from height_from; empty when the peer has none of them
@@ -11,11 +17,13 @@
 //   list of transaction encodings (each at most kTransactionBytesMax)
 #pragma once
 
+#include <optional>
 #include <variant>
 #include <vector>
 
 #include "base/codec.h"
 #include "chain/block.h"
+#include "crypto/keys.h"
 
 namespace synod::node {
 
@@ -28,11 +36,28 @@ inline constexpr size_t kGossipBatchBytesMax = 1024 * 1024;
 
 enum class SyncType : uint8_t { kStatus = 1, kGetBlocks = 2, kBlocks = 3 };
 
+struct ValidatorAttestation {
+  crypto::PublicKey key;
+  crypto::Signature signature;
+  friend bool operator==(const ValidatorAttestation&, const ValidatorAttestation&) = default;
+};
+
 struct StatusMessage {
   uint64_t height = 0;
   Hash256 tip_hash;
+  uint64_t view = 0;  // the engine's view or round at the sender's deciding height
+  std::optional<ValidatorAttestation> validator;
   friend bool operator==(const StatusMessage&, const StatusMessage&) = default;
 };
+
+// What a validator key signs to say "node `node_id` speaks for me" on network `genesis_hash`.
+Hash256 validator_attestation_hash(const Hash256& genesis_hash, const crypto::PublicKey& node_id);
+ValidatorAttestation make_validator_attestation(const crypto::KeyPair& validator_key,
+                                                const Hash256& genesis_hash,
+                                                const crypto::PublicKey& node_id);
+// True when `attestation` is the validator key's signature for `node_id` (untrusted input).
+bool verify_validator_attestation(const ValidatorAttestation& attestation,
+                                  const Hash256& genesis_hash, const crypto::PublicKey& node_id);
 
 struct GetBlocks {
   uint64_t height_from = 0;

@@ -21,7 +21,7 @@ CertifiedBlock entry_at(uint64_t height) {
 TEST(ProtocolTest, SyncMessagesRoundTrip) {
   const Hash256 tip = crypto::sha256(as_bytes("tip"));
   for (const SyncMessage& message :
-       {SyncMessage{StatusMessage{42, tip}}, SyncMessage{GetBlocks{7, 16}},
+       {SyncMessage{StatusMessage{42, tip, 0, std::nullopt}}, SyncMessage{GetBlocks{7, 16}},
         SyncMessage{BlocksMessage{5, {entry_at(5), entry_at(6)}}},
         SyncMessage{BlocksMessage{9, {}}}}) {
     const Bytes encoded = encode_sync_message(message);
@@ -35,10 +35,38 @@ TEST(ProtocolTest, SyncMessagesRoundTrip) {
             encode_sync_message(BlocksMessage{3, {entry_at(3), entry_at(4)}}));
 }
 
+TEST(ProtocolTest, StatusCarriesAViewAndAProvenValidatorKey) {
+  const Hash256 genesis = crypto::sha256(as_bytes("genesis"));
+  const crypto::KeyPair validator = crypto::KeyPair::generate();
+  const crypto::KeyPair node = crypto::KeyPair::generate();
+  const crypto::KeyPair other_node = crypto::KeyPair::generate();
+  StatusMessage status{9, crypto::sha256(as_bytes("tip")), 3,
+                       make_validator_attestation(validator, genesis, node.public_key())};
+  auto decoded = decode_sync_message(encode_sync_message(status));
+  ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
+  ASSERT_EQ(std::get<StatusMessage>(*decoded), status);
+
+  const ValidatorAttestation& attestation = *status.validator;
+  EXPECT_TRUE(verify_validator_attestation(attestation, genesis, node.public_key()));
+  // Replayed by another node, or on another network: refused.
+  EXPECT_FALSE(verify_validator_attestation(attestation, genesis, other_node.public_key()));
+  EXPECT_FALSE(verify_validator_attestation(attestation, crypto::sha256(as_bytes("other")),
+                                            node.public_key()));
+  // Claiming someone else's validator key with one's own signature: refused.
+  ValidatorAttestation claimed = make_validator_attestation(node, genesis, node.public_key());
+  claimed.key = validator.public_key();
+  EXPECT_FALSE(verify_validator_attestation(claimed, genesis, node.public_key()));
+
+  // The flag is 0 or 1, nothing else.
+  Bytes bad = encode_sync_message(StatusMessage{1, {}, 0, std::nullopt});
+  bad.back() = 2;
+  EXPECT_FALSE(decode_sync_message(bad).is_ok());
+}
+
 TEST(ProtocolTest, SyncDecodingIsStrict) {
   EXPECT_FALSE(decode_sync_message(Bytes{}).is_ok());
   EXPECT_FALSE(decode_sync_message(Bytes{9}).is_ok());
-  Bytes status = encode_sync_message(StatusMessage{1, {}});
+  Bytes status = encode_sync_message(StatusMessage{1, {}, 0, std::nullopt});
   status.push_back(0);
   EXPECT_FALSE(decode_sync_message(status).is_ok());  // trailing byte
   EXPECT_FALSE(decode_sync_message(encode_sync_message(GetBlocks{1, 0})).is_ok());

@@ -248,10 +248,17 @@ Result<Json> RpcService::get_status(const Json&) const {
   Json peers = Json::array();
   for (const net::PeerInfo& peer : node_.peers()) {
     auto reported = status.peer_heights.find(peer.node_id);
-    peers.push_back(Json{{"node_key", peer.node_id.hex()},
-                         {"address", peer.remote.to_string()},
-                         {"inbound", peer.direction == net::Direction::kInbound},
-                         {"height", reported == status.peer_heights.end() ? 0 : reported->second}});
+    Json entry{{"node_key", peer.node_id.hex()},
+               {"address", peer.remote.to_string()},
+               {"inbound", peer.direction == net::Direction::kInbound},
+               {"height", reported == status.peer_heights.end() ? 0 : reported->second}};
+    if (auto report = status.peer_reports.find(peer.node_id); report != status.peer_reports.end()) {
+      entry["view"] = report->second.view;
+      if (report->second.validator_key) {
+        entry["validator_key"] = report->second.validator_key->hex();
+      }
+    }
+    peers.push_back(std::move(entry));
   }
   Json out{
       {"chain_id", node_.genesis().chain_id},
