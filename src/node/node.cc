@@ -107,7 +107,7 @@ Status Node::open_storage() {
   storage::ChainStoreOptions store_options;
   store_options.revertible = genesis().consensus.mechanism == chain::Mechanism::kPow;
   chain_ = std::make_unique<storage::ChainStore>(*kv_, store_options);
-  return Status::ok();
+  return chain_->check_format().with_context("opening the data folder");
 }
 
 Status Node::restore_application() {

@@ -18,6 +18,7 @@ constexpr std::string_view kStatePrefix = "s/";
 constexpr std::string_view kUndoPrefix = "u/";
 constexpr std::string_view kRecordPrefix = "r/";
 constexpr std::string_view kTipKey = "m/tip";
+constexpr std::string_view kFormatKey = "m/format";
 
 constexpr uint8_t kRoleSender = 1;
 constexpr uint8_t kRoleRecipient = 2;
@@ -403,6 +404,28 @@ Status ChainStore::put_records(std::span<const EngineRecord> records, bool sync)
 }
 
 // ---- reads ----
+
+Status ChainStore::check_format() {
+  SYNOD_ASSIGN_OR_RETURN(std::optional<Bytes> bytes, kv_.get(as_bytes(kFormatKey)));
+  if (!bytes) {
+    Writer writer(4);
+    writer.u32(kChainStoreFormat);
+    WriteBatch batch;
+    batch.put(as_bytes(kFormatKey), writer.buffer());
+    return kv_.write(batch, /*sync=*/true);
+  }
+  Reader reader(*bytes);
+  const uint32_t format = reader.u32();
+  if (!reader.finish().is_ok())
+    return error(Code::kCorrupt, "chain store: unreadable format marker");
+  if (format != kChainStoreFormat) {
+    return error(Code::kFailedPrecondition,
+                 "chain store: the data folder is in format " + std::to_string(format) +
+                     " and this synod reads format " + std::to_string(kChainStoreFormat) +
+                     "; use the synod release that wrote it, or a fresh data folder");
+  }
+  return Status::ok();
+}
 
 Result<std::optional<ChainTip>> ChainStore::tip() const {
   SYNOD_ASSIGN_OR_RETURN(std::optional<Bytes> bytes, kv_.get(as_bytes(kTipKey)));

@@ -18,6 +18,12 @@
 //   "r/" record key                        → engine record value
 //   "m/tip"                                → height u64 | block hash(32) | time_ms u64 |
 //   certificate
+//   "m/format"                             → u32: the layout version (kChainStoreFormat)
+//
+// Format: check_format() runs before anything else reads the store. It writes the version into a
+// store that has none (a new one, or one written before the marker existed, whose layout is
+// version 1) and refuses, with both versions named, a store written in another layout: a node
+// never misreads a data folder from another release.
 //
 // Atomicity: commit_block and revert_block are each one WriteBatch, so after a crash the store
 // holds a block with every index entry, state write and tip change it brought, or none of them.
@@ -57,6 +63,9 @@ namespace synod::storage {
 inline constexpr size_t kHistoryEntriesMax = 1'000;
 inline constexpr size_t kEngineRecordsMax = 65'536;
 inline constexpr size_t kEngineRecordKeyBytesMax = 1'024;
+
+// The key layout above. Bump it with any change to what is stored, and say what reads the old one.
+inline constexpr uint32_t kChainStoreFormat = 1;
 
 struct ChainStoreOptions {
   // Keep undo for each height until finalize(), so revert_block works (PoW). Costs one read per
@@ -143,6 +152,9 @@ class ChainStore {
   // their records durable before the messages that depend on them are sent.
   Status put_records(std::span<const EngineRecord> records, bool sync = true);
   Status sync() { return kv_.sync(); }
+  // See "Format" above: Ok (marker written if absent, durably), kFailedPrecondition for another
+  // version, kCorrupt for an unreadable marker.
+  Status check_format();
 
   // ---- reads (any thread) ----
 

@@ -93,6 +93,36 @@ TEST_P(ChainStoreTest, EmptyStoreHasNothing) {
   EXPECT_TRUE(ok_value(store_->history(account_address(0), {})).entries.empty());
 }
 
+TEST_P(ChainStoreTest, FormatMarkerIsWrittenOnceAndAnotherFormatIsRefused) {
+  // A store with blocks but no marker (written before the marker existed) is format 1.
+  commit_blocks(*store_, 2);
+  ASSERT_TRUE(store_->check_format().is_ok());
+  auto marker = ok_value(kv_->get(bytes_of("m/format")));
+  ASSERT_TRUE(marker.has_value());
+  Writer expected(4);
+  expected.u32(kChainStoreFormat);
+  EXPECT_EQ(*marker, expected.buffer());
+  EXPECT_TRUE(store_->check_format().is_ok());  // and again, unchanged
+
+  WriteBatch batch;
+  Writer other(4);
+  other.u32(kChainStoreFormat + 1);
+  batch.put(bytes_of("m/format"), other.buffer());
+  ASSERT_TRUE(kv_->write(batch, true).is_ok());
+  Status refused = store_->check_format();
+  EXPECT_EQ(refused.code(), Code::kFailedPrecondition);
+  EXPECT_NE(refused.message().find("format " + std::to_string(kChainStoreFormat + 1)),
+            std::string::npos)
+      << refused.to_string();
+
+  WriteBatch garbled;
+  garbled.put(bytes_of("m/format"), Bytes{1, 2});
+  ASSERT_TRUE(kv_->write(garbled, true).is_ok());
+  EXPECT_EQ(store_->check_format().code(), Code::kCorrupt);
+  // Nothing else was touched.
+  EXPECT_EQ(ok_value(store_->tip())->height, 2u);
+}
+
 TEST_P(ChainStoreTest, CommittedBlockReadsBack) {
   TestCommit c = commit_blocks(*store_, 1)[0];
   ASSERT_FALSE(c.result.writes.empty());
