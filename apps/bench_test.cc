@@ -121,6 +121,7 @@ TEST(BenchTest, TinyLoadOnFourNodesGivesASaneReport) {
       << output;
   EXPECT_EQ(report["lost"].get<uint64_t>(), 0u) << output;
   EXPECT_GT(report["committed_tps"].get<double>(), 0.0) << output;
+  EXPECT_GT(report["block_events"].get<uint64_t>(), 0u) << output;  // the subscription works
   const Json& latency = report["latency_ms"];
   const double p50 = latency["p50"].get<double>();
   const double p90 = latency["p90"].get<double>();

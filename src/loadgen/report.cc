@@ -84,6 +84,7 @@ nlohmann::json report_json(const BenchReport& report) {
       {"unanswered", run.unanswered},
       {"resubmitted", run.resubmitted},
       {"batches", run.batches},
+      {"block_events", run.block_events},
       {"batch_round_trip_ms",
        {{"mean", run.batch_round_trip_ms_mean}, {"max", run.batch_round_trip_ms_max}}},
       {"ran_out", run.ran_out},

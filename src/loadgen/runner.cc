@@ -42,7 +42,8 @@ struct Shared {
   std::atomic<uint64_t> refused{0};    // final rejections
   std::atomic<uint64_t> resubmitted{0};
   std::atomic<uint64_t> last_send_us{0};
-  std::atomic<uint64_t> round_trips{0};  // answered submission batches
+  std::atomic<uint64_t> block_events{0};  // new_block events from the subscription
+  std::atomic<uint64_t> round_trips{0};   // answered submission batches
   std::atomic<uint64_t> round_trip_us_total{0};
   std::atomic<uint64_t> round_trip_us_max{0};
   std::atomic<bool> stop_sending{false};
@@ -239,13 +240,42 @@ class Follower {
            Shared& shared, uint64_t height)
       : options_(options), shared_(shared), index_(index_by_id(transactions)), height_(height) {}
 
+  // Woken by the node's new_blocks subscription; between events it looks for the next block
+  // every kStreamPollMs anyway (every kPollMs while no subscription stands), so a lost stream
+  // costs nothing.
   void run() {
+    uint64_t subscribe_at_us = 0;
     while (!shared_.stop_following.load()) {
-      if (!fetch_next()) sleep_ms(kPollMs);
+      if (!events_ && now_us() >= subscribe_at_us) {
+        subscribe();
+        subscribe_at_us = now_us() + 1'000'000;  // at most one try a second
+      }
+      if (events_) {
+        auto event = events_->next(kStreamPollMs);
+        if (!event.is_ok() ? event.status().code() != Code::kTimeout : !event->has_value()) {
+          events_.reset();  // broken or ended: poll until a new subscription stands
+        } else if (event.is_ok()) {
+          shared_.block_events++;
+        }
+      } else {
+        sleep_ms(kPollMs);
+      }
+      while (!shared_.stop_following.load() && fetch_next()) {
+      }
     }
   }
 
  private:
+  void subscribe() {
+    const rpc::Endpoint& endpoint = options_.nodes[node_];
+    rpc::JsonRpcClient client(endpoint, rpc::JsonRpcClientOptions{http_options(options_), ""});
+    auto subscribed = client.result("subscribe", Json{{"topic", "new_blocks"}});
+    if (!subscribed.is_ok() || !(*subscribed)["events_url"].is_string()) return;
+    auto reader = rpc::EventStreamReader::open(
+        endpoint, (*subscribed)["events_url"].get<std::string>(), http_options(options_));
+    if (reader.is_ok()) events_ = std::move(reader).value();
+  }
+
   // True when it read block height_ + 1.
   bool fetch_next() {
     if (!connection_) {
@@ -258,6 +288,7 @@ class Follower {
     if (!answer.is_ok() || answer->status != 200) {
       node_ = (node_ + 1) % options_.nodes.size();
       connection_.reset();
+      events_.reset();  // follow the next node
       return false;
     }
     const uint64_t seen_us = now_us();
@@ -291,6 +322,7 @@ class Follower {
   uint64_t height_;
   size_t node_ = 0;
   std::unique_ptr<rpc::HttpConnection> connection_;
+  std::unique_ptr<rpc::EventStreamReader> events_;
 };
 
 Result<uint64_t> current_height(const RunOptions& options) {
@@ -364,6 +396,7 @@ RunReport summarise(const RunOptions& options, Shared& shared, size_t count, uin
   }
   report.resubmitted = shared.resubmitted.load();
   report.batches = shared.round_trips.load();
+  report.block_events = shared.block_events.load();
   if (report.batches > 0) {
     report.batch_round_trip_ms_mean =
         static_cast<double>(shared.round_trip_us_total.load()) / 1e3 / report.batches;

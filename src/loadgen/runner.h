@@ -11,9 +11,10 @@
 // later transaction of its sender; every other refusal is final ("rejected").
 //
 // Commits: one thread follows the chain from the height at start through get_block, block after
-// block (polling every kPollMs when the next block is not there yet), and stamps each known id
-// with the time it saw the block. Lost = accepted by a node and not committed by the end of the
-// drain: with a correct network that is zero.
+// block, woken by a new_blocks subscription (and looking every kStreamPollMs besides, every kPollMs
+// without a subscription, so a lost stream only costs latency), and stamps each known id with the
+// time it saw the block. Lost = accepted by a node and not committed by the end of the drain: with
+// a correct network that is zero.
 //
 // Bounds: per transaction three 8-byte stamps and a state byte; one id → index map. Nothing grows
 // with time beyond the prepared set. Not thread-safe: one run at a time per object.
@@ -33,6 +34,7 @@ namespace synod::loadgen {
 inline constexpr uint32_t kBatchCallsMax = 256;  // the node's JSON-RPC batch limit
 inline constexpr uint32_t kConnectionsMax = 64;
 inline constexpr uint64_t kPollMs = 5;
+inline constexpr uint64_t kStreamPollMs = 50;
 inline constexpr uint64_t kTimelineSecondsMax = 24 * 3600;
 
 struct RunOptions {
@@ -66,6 +68,7 @@ struct RunReport {
   uint64_t resubmitted = 0;  // backpressure retries
   std::map<std::string, uint64_t> rejected_by_reason;
   uint64_t batches = 0;                 // submission batches answered
+  uint64_t block_events = 0;            // new_block events that woke the follower
   double batch_round_trip_ms_mean = 0;  // send → answer of one batch
   double batch_round_trip_ms_max = 0;
   double committed_tps = 0;  // over the measuring window
