@@ -364,6 +364,22 @@ std::vector<net::PeerInfo> Node::peers() const {
   return transport_->peers();
 }
 
+Status Node::connect_peer(const net::Endpoint& endpoint) {
+  log_->info("connecting to {} at the operator's request", endpoint.to_string());
+  return transport_->connect(endpoint);
+}
+
+void Node::disconnect_peer(const net::NodeId& node_id, bool ban) {
+  log_->info("{} {} at the operator's request", ban ? "banning" : "disconnecting",
+             short_hex(node_id));
+  if (ban) {
+    // More than any ban threshold: the transport disconnects and bans it.
+    transport_->penalize(node_id, "banned by the operator", std::numeric_limits<uint32_t>::max());
+  } else {
+    transport_->disconnect(node_id, "disconnected by the operator");
+  }
+}
+
 net::TransportStats Node::transport_stats() const {
   return transport_->stats();
 }

@@ -175,6 +175,12 @@ class Node {
   // The same for many at once: signatures verified in parallel, one driver poll admits them all,
   // `done` gets the outcomes in order. Refused whole when they do not fit in flight.
   Status submit_transactions(std::vector<Bytes> encoded, mempool::Mempool::BatchDone done);
+  // The operator's peer controls (RPC add_peer / disconnect_peer, behind the token): dial an
+  // endpoint now (not remembered across restarts: persistent peers live in config.toml), or close
+  // the connection to a peer — which may reconnect, as any peer may, unless `ban` also bans it
+  // for the transport's ban duration.
+  Status connect_peer(const net::Endpoint& endpoint);
+  void disconnect_peer(const net::NodeId& node_id, bool ban);
   // Runs `task` on the driver thread between iterations. kUnavailable when the node is not running
   // or too many tasks wait.
   Status post(std::function<void(DriverAccess&)> task);

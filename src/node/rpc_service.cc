@@ -241,6 +241,46 @@ void RpcService::add_methods() {
                          [this](const Json& p) { return subscriptions_->subscribe(p); });
   dispatcher_.add_method("unsubscribe",
                          [this](const Json& p) { return subscriptions_->unsubscribe(p); });
+  // They change the node: only with the config's token.
+  dispatcher_.add_method(
+      "add_peer", [this](const Json& p) { return add_peer(p); }, /*needs_token=*/true);
+  dispatcher_.add_method(
+      "disconnect_peer", [this](const Json& p) { return disconnect_peer(p); },
+      /*needs_token=*/true);
+}
+
+Result<Json> RpcService::add_peer(const Json& params) const {
+  SYNOD_ASSIGN_OR_RETURN(std::string address, rpc::string_param(params, "address", 0));
+  if (address.size() > 300) return error(Code::kInvalidArgument, "parameter 'address' is too long");
+  auto endpoint = net::parse_endpoint(address);
+  if (!endpoint.is_ok()) {
+    return error(Code::kInvalidArgument, "parameter 'address': " + endpoint.status().message());
+  }
+  SYNOD_TRY(node_.connect_peer(*endpoint));
+  return Json{{"connecting", endpoint->to_string()}};
+}
+
+Result<Json> RpcService::disconnect_peer(const Json& params) const {
+  SYNOD_ASSIGN_OR_RETURN(std::string hex, rpc::string_param(params, "node_key", 0));
+  auto key = net::NodeId::from_hex(hex);
+  if (!key.is_ok()) {
+    return error(Code::kInvalidArgument, "parameter 'node_key' must be 64 hex digits");
+  }
+  const net::NodeId node_id = *key;
+  bool ban = false;
+  if (params.is_object() && params.contains("ban")) {
+    if (!params["ban"].is_boolean()) {
+      return error(Code::kInvalidArgument, "parameter 'ban' must be true or false");
+    }
+    ban = params["ban"].get<bool>();
+  }
+  for (const net::PeerInfo& peer : node_.peers()) {
+    if (peer.node_id == node_id) {
+      node_.disconnect_peer(node_id, ban);
+      return Json(true);
+    }
+  }
+  return error(Code::kNotFound, "no connected peer " + hex);
 }
 
 Result<Json> RpcService::get_status(const Json&) const {

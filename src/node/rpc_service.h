@@ -5,7 +5,8 @@
 // Node::query so the proof, the header and the certificate belong to one height.
 //
 // Methods: get_status, submit_transaction, get_transaction, get_block, get_account,
-// get_validators, get_history, subscribe, unsubscribe. Malformed input gets a JSON-RPC error,
+// get_validators, get_history, subscribe, unsubscribe; with the config's token, add_peer and
+// disconnect_peer. Malformed input gets a JSON-RPC error,
 // never a crash.
 //
 // Thread-safety: start/stop from the owner's thread; handlers run on the server's io thread. The
@@ -59,6 +60,8 @@ class RpcService {
   Result<rpc::Json> get_account(const rpc::Json& params) const;
   Result<rpc::Json> get_validators(const rpc::Json& params) const;
   Result<rpc::Json> get_history(const rpc::Json& params) const;
+  Result<rpc::Json> add_peer(const rpc::Json& params) const;
+  Result<rpc::Json> disconnect_peer(const rpc::Json& params) const;
 
   Node& node_;
   const RpcServiceOptions options_;

@@ -352,6 +352,64 @@ TEST_F(RpcServiceTest, ValidatorsAtAHeight) {
 // A follower started 60 blocks behind a validator, fetching one block per request: its status
 // shows the sync (target, blocks per second) and the validator as a peer with its height; the
 // validator's status shows the follower's height.
+// add_peer / disconnect_peer change the node: only with the config's token. The peer that
+// add_peer dials proves its validator key, which get_status then shows.
+TEST(RpcServiceSyncTest, OperatorPeerControlsNeedTheToken) {
+  testing::TempDir root;
+  std::vector<HomeFiles> homes = testing::make_network(root, 1, 1);
+  auto validator = Node::open(homes[0]);
+  ASSERT_TRUE(validator.is_ok()) << validator.status().to_string();
+  ASSERT_TRUE((*validator)->start().is_ok());
+  homes[1].config.rpc.token = "0123456789abcdef";
+  auto follower = Node::open(homes[1]);
+  ASSERT_TRUE(follower.is_ok()) << follower.status().to_string();
+  ASSERT_TRUE((*follower)->start().is_ok());
+  RpcService follower_rpc(**follower);
+  const uint16_t port = follower_rpc.start("127.0.0.1", 0).value();
+  const std::string address = "127.0.0.1:" + std::to_string((*validator)->p2p_port());
+
+  rpc::JsonRpcClient anonymous(rpc::loopback_endpoint(port));
+  auto refused = anonymous.call("add_peer", Json{{"address", address}});
+  ASSERT_TRUE(refused.is_ok()) << refused.status().to_string();
+  ASSERT_FALSE(refused->ok());
+  EXPECT_EQ((*refused->error)["code"], -32001);
+  rpc::JsonRpcClient wrong(rpc::loopback_endpoint(port), {{}, "not-the-token"});
+  EXPECT_EQ((*wrong.call("add_peer", Json{{"address", address}})->error)["code"], -32001);
+  EXPECT_TRUE((*follower)->peers().empty());
+
+  rpc::JsonRpcClient operator_client(rpc::loopback_endpoint(port), {{}, "0123456789abcdef"});
+  EXPECT_FALSE(operator_client.result("add_peer", Json{{"address", "nowhere"}}).is_ok());
+  ASSERT_TRUE(operator_client.result("add_peer", Json{{"address", address}}).is_ok());
+  const std::string validator_key = homes[0].validator_key->public_key().hex();
+  Json seen;
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        auto status = operator_client.result("get_status");
+        if (!status.is_ok() || (*status)["peers"].size() != 1) return false;
+        seen = *status;
+        return seen["peers"][0].value("validator_key", "") == validator_key &&
+               seen["peers"][0].contains("view");
+      },
+      kWaitMs))
+      << seen.dump();
+
+  const std::string node_key = (*validator)->node_id().hex();
+  EXPECT_EQ((*anonymous.call("disconnect_peer", Json{{"node_key", node_key}})->error)["code"],
+            -32001);
+  // Without a ban the validator may dial back (it learned our address); with one it cannot.
+  auto dropped =
+      operator_client.result("disconnect_peer", Json{{"node_key", node_key}, {"ban", true}});
+  ASSERT_TRUE(dropped.is_ok()) << dropped.status().to_string();
+  EXPECT_EQ(*dropped, Json(true));
+  EXPECT_TRUE(testing::eventually([&] { return (*follower)->peers().empty(); }, kWaitMs));
+  EXPECT_TRUE((*follower)->transport_stats().bans > 0);
+  EXPECT_FALSE(
+      operator_client.result("disconnect_peer", Json{{"node_key", std::string(64, 'a')}}).is_ok());
+  follower_rpc.stop();
+  (*follower)->stop();
+  (*validator)->stop();
+}
+
 TEST(RpcServiceSyncTest, StatusShowsPeersHeightsAndSyncProgress) {
   testing::TempDir root;
   std::vector<HomeFiles> homes = testing::make_network(root, 1, 1);
