@@ -6,18 +6,12 @@
 #include <filesystem>
 #include <set>
 
+#include "base/text.h"
+
 namespace synod::cluster {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
 
 bool is_ipv6(const std::string& host) {
   return host.find(':') != std::string::npos;
@@ -105,7 +99,7 @@ Result<std::vector<std::string>> parse_hosts(std::string_view text) {
   std::vector<std::string> hosts;
   while (true) {
     const size_t comma = text.find(',');
-    hosts.emplace_back(trim(text.substr(0, comma)));
+    hosts.emplace_back(trim_blanks(text.substr(0, comma)));
     if (hosts.size() > kTestnetHostsMax) break;
     if (comma == std::string_view::npos) break;
     text.remove_prefix(comma + 1);

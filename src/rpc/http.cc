@@ -3,17 +3,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/text.h"
+
 namespace synod::rpc {
 
 namespace {
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
 
 bool is_token(std::string_view text) {
   if (text.empty()) return false;
@@ -40,7 +34,7 @@ std::optional<std::pair<std::string, std::string>> parse_header_line(std::string
   size_t colon = line.find(':');
   if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) return std::nullopt;
   return std::make_pair(lower_ascii(line.substr(0, colon)),
-                        std::string(trim(line.substr(colon + 1))));
+                        std::string(trim_blanks(line.substr(colon + 1))));
 }
 
 std::optional<size_t> parse_content_length(std::string_view value) {
