@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -132,6 +133,31 @@ TEST_P(KvContract, BatchOperationsApplyInOrder) {
   batch.put(bytes_of("b"), bytes_of("4"));
   ASSERT_TRUE(store_->write(batch, true).is_ok());
   EXPECT_EQ(scan_text(KeyRange::all()), (std::vector<std::string>{"b=4", "c=3"}));
+}
+
+// The RocksDB store sorts a batch by key before inserting it; later operations on a key must
+// still win over earlier ones, whatever their order in the batch.
+TEST_P(KvContract, ShuffledBatchWithRepeatedKeysMatchesAModel) {
+  std::map<std::string, std::string> model;
+  WriteBatch batch;
+  uint64_t state = 0x9e3779b97f4a7c15ULL;
+  for (int i = 0; i < 2000; ++i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    const std::string key = "k" + std::to_string((state >> 33) % 300);
+    if ((state >> 20) % 4 == 0) {
+      batch.remove(bytes_of(key));
+      model.erase(key);
+    } else {
+      const std::string value = std::to_string(i);
+      batch.put(bytes_of(key), bytes_of(value));
+      model[key] = value;
+    }
+  }
+  ASSERT_TRUE(store_->write(batch, false).is_ok());
+  std::vector<std::string> expected;
+  for (const auto& [key, value] : model)
+    expected.push_back(key + "=" + value);
+  EXPECT_EQ(scan_text(KeyRange::all()), expected);
 }
 
 TEST_P(KvContract, BinaryKeysAndEmptyValues) {
