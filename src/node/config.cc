@@ -116,6 +116,7 @@ Status read_rpc(TableReader& reader, RpcConfig& rpc) {
   SYNOD_TRY(reader.string("listen_address", rpc.listen_address));
   SYNOD_TRY(reader.integer("listen_port", 1, 65'535, rpc.listen_port));
   SYNOD_TRY(reader.string("token", rpc.token));
+  SYNOD_TRY(reader.integer("threads", 1, 64, rpc.threads));
   return reader.finish();
 }
 
@@ -301,6 +302,7 @@ std::string Config::to_toml() const {
   out += fmt::format("listen_address = {}\n", quote(rpc.listen_address));
   out += fmt::format("listen_port = {}\n", rpc.listen_port);
   out += fmt::format("token = {}  # for methods that change the node\n", quote(rpc.token));
+  out += fmt::format("threads = {}  # requests served at once\n", rpc.threads);
   out += "\n[mempool]\n";
   out += fmt::format("transactions_max = {}\n", mempool.transactions_max);
   out += fmt::format("bytes_max = {}\n", mempool.bytes_max);

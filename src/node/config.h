@@ -57,7 +57,8 @@ struct P2pConfig {
 struct RpcConfig {
   std::string listen_address = "127.0.0.1";
   uint16_t listen_port = 26657;
-  std::string token;  // empty: methods that change the node are disabled
+  std::string token;   // empty: methods that change the node are disabled
+  size_t threads = 4;  // requests served at once (on different connections)
   friend bool operator==(const RpcConfig&, const RpcConfig&) = default;
 };
 

@@ -35,6 +35,7 @@ TEST(ConfigTest, ToTomlReadsBackEqual) {
   config.p2p.peers_inbound_max = 5;
   config.rpc.listen_port = 8001;
   config.rpc.token = "t\"ok\\en";
+  config.rpc.threads = 7;
   config.mempool.transactions_max = 77;
   config.mempool.verify_threads = 3;
   config.sync.batch_blocks = 8;
@@ -51,6 +52,7 @@ TEST(ConfigTest, ErrorsNameTheKey) {
             "config.toml: p2p.listen_port: must be 1..65535");
   EXPECT_EQ(parse_error("[rpc]\nlisten_port = \"80\"\n"),
             "config.toml: rpc.listen_port: must be an integer");
+  EXPECT_EQ(parse_error("[rpc]\nthreads = 0\n"), "config.toml: rpc.threads: must be 1..64");
   EXPECT_EQ(parse_error("log_level = 3\n"), "config.toml: log_level: must be a string");
   EXPECT_EQ(parse_error("log_level = \"loud\"\n"),
             "config.toml: log_level: must be one of trace, debug, info, warn, error, off");

@@ -137,8 +137,10 @@ Result<uint16_t> RpcService::start() {
 
 Result<uint16_t> RpcService::start(const std::string& host, uint16_t port) {
   if (server_) return error(Code::kFailedPrecondition, "the RPC service is already started");
+  rpc::HttpServerLimits limits;
+  limits.io_threads = node_.config().rpc.threads;
   server_ = std::make_unique<rpc::HttpServer>(
-      rpc::HttpServerLimits{}, [this](const rpc::HttpRequest& request) { return handle(request); });
+      limits, [this](const rpc::HttpRequest& request) { return handle(request); });
   auto bound = server_->start(host, port);
   if (!bound.is_ok()) {
     server_.reset();

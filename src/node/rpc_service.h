@@ -9,8 +9,9 @@
 // disconnect_peer. Malformed input gets a JSON-RPC error,
 // never a crash.
 //
-// Thread-safety: start/stop from the owner's thread; handlers run on the server's io thread. The
-// node must outlive the service (stop the service first).
+// Thread-safety: start/stop from the owner's thread; handlers run on the server's io threads
+// (config rpc.threads), concurrently for different connections. The node must outlive the service
+// (stop the service first).
 #pragma once
 
 #include <cstdint>

@@ -242,13 +242,16 @@ Result<uint16_t> HttpServer::start(const std::string& host, uint16_t port) {
   }
   uint16_t bound = acceptor_->acceptor.local_endpoint().port();
   accept();
-  thread_ = std::thread([this] { io_->run(); });
+  const size_t threads = std::max<size_t>(1, limits_.io_threads);
+  for (size_t i = 0; i < threads; ++i)
+    threads_.emplace_back([this] { io_->run(); });
   return bound;
 }
 
 void HttpServer::accept() {
+  // Each accepted socket gets a strand of its own: its handlers never run concurrently.
   acceptor_->acceptor.async_accept(
-      [this](const asio::error_code& error, asio::ip::tcp::socket socket) {
+      asio::make_strand(*io_), [this](const asio::error_code& error, asio::ip::tcp::socket socket) {
         if (error == asio::error::operation_aborted) return;
         if (!error) {
           if (connections_.load() >= limits_.connections_max) {
@@ -266,10 +269,12 @@ void HttpServer::accept() {
 }
 
 void HttpServer::stop() {
-  if (!thread_.joinable()) return;
+  if (threads_.empty()) return;
   io_->stop();
-  thread_.join();
-  // The io thread is gone, so the acceptor is ours to close: the port stops accepting now, not
+  for (std::thread& thread : threads_)
+    thread.join();
+  threads_.clear();
+  // The io threads are gone, so the acceptor is ours to close: the port stops accepting now, not
   // when the server is destroyed (a handler posted before io_->stop() might never have run).
   asio::error_code ignored;
   acceptor_->acceptor.close(ignored);

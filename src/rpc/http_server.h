@@ -1,13 +1,16 @@
 // An HTTP/1.1 server on standalone asio for the node's RPC, metrics, subscriptions and explorer.
-// One io thread owned by the server accepts, reads (rpc/http.h parser, bounded), calls the
-// handler, and writes. Keep-alive; a timeout on every read; a cap on open connections.
+// A few io threads owned by the server accept, read (rpc/http.h parser, bounded), call the
+// handler, and write. Each connection runs on a strand of its own, so its steps never overlap,
+// while a handler that waits (a submission waiting for mempool admission) holds up only its own
+// connection, not the others. Keep-alive; a timeout on every read; a cap on open connections.
 //
 // Server-sent events: a handler may answer with a stream; the server then sends the SSE headers
 // and every event pushed into the stream until either side closes. Streams buffer a bounded number
 // of events; a subscriber that falls further behind is disconnected, never allowed to grow memory.
 //
-// Thread-safety: start/stop from the owner's thread. The handler runs on the io thread and must be
-// thread-safe with respect to the rest of the node. EventStream::push is safe from any thread.
+// Thread-safety: start/stop from the owner's thread. The handler runs on any of the io threads,
+// concurrently for different connections, and must be thread-safe. EventStream::push is safe
+// from any thread.
 #pragma once
 
 #include <atomic>
@@ -17,6 +20,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "rpc/http.h"
 
@@ -34,6 +38,8 @@ struct HttpServerLimits {
   // client sending one byte now and then cannot hold a connection (answered 408, closed).
   uint64_t request_timeout_ms = 30'000;
   size_t stream_events_max = 1'024;  // queued events per SSE subscriber
+  // Threads running handlers: this many requests (on different connections) are served at once.
+  size_t io_threads = 4;
 };
 
 class EventStream {
@@ -71,7 +77,7 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and starts the io thread. Port 0 picks a free port; returns the bound port.
+  // Binds and starts the io threads. Port 0 picks a free port; returns the bound port.
   Result<uint16_t> start(const std::string& host, uint16_t port);
   void stop();
   size_t connections() const { return connections_.load(); }
@@ -85,7 +91,7 @@ class HttpServer {
   std::unique_ptr<asio::io_context> io_;
   struct Acceptor;
   std::unique_ptr<Acceptor> acceptor_;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
   std::atomic<size_t> connections_{0};
 };
 

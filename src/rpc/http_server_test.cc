@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 namespace synod::rpc {
@@ -72,6 +74,47 @@ TEST(HttpServer, KeepAliveServesSeveralRequests) {
   EXPECT_NE(client.read_until("POST one").find("POST one"), std::string::npos);
   client.send("POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\ntwo");
   EXPECT_NE(client.read_until("POST two").find("POST two"), std::string::npos);
+}
+
+// A handler that waits (as a submission waits for mempool admission) holds up its own connection
+// only: another connection is answered meanwhile, and one connection's requests stay in order.
+TEST(HttpServer, WaitingHandlerDoesNotHoldUpOtherConnections) {
+  std::mutex mutex;
+  std::condition_variable released_cv;
+  bool released = false;
+  std::atomic<int> waiting{0};
+  HttpServerLimits limits;
+  limits.io_threads = 2;
+  HttpServer server(limits, [&](const HttpRequest& request) {
+    if (request.body == "wait") {
+      waiting++;
+      std::unique_lock lock(mutex);
+      released_cv.wait_for(lock, std::chrono::seconds(20), [&] { return released; });
+    }
+    return HttpReply{HttpResponse{200, "text/plain", "done " + request.body, {}}, nullptr};
+  });
+  auto port = server.start("127.0.0.1", 0);
+  ASSERT_TRUE(port.is_ok()) << port.status().to_string();
+  Client slow(*port);
+  Client fast(*port);
+  ASSERT_TRUE(slow.connected() && fast.connected());
+  slow.send(
+      "POST / HTTP/1.1\r\nContent-Length: 4\r\n\r\nwait"
+      "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nafter");
+  for (int i = 0; i < 500 && waiting.load() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(waiting.load(), 1);
+  fast.send("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nquick");
+  EXPECT_NE(fast.read_until("done quick").find("done quick"), std::string::npos);
+  {
+    std::lock_guard lock(mutex);
+    released = true;
+  }
+  released_cv.notify_all();
+  const std::string answers = slow.read_until("done after");
+  const size_t first = answers.find("done wait");
+  ASSERT_NE(first, std::string::npos) << answers;
+  EXPECT_NE(answers.find("done after", first), std::string::npos) << answers;
 }
 
 TEST(HttpServer, StopClosesTheListeningPort) {
