@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 #include <thread>
+#include <unordered_set>
 
 namespace synod::mempool {
 namespace {
@@ -34,6 +35,8 @@ Status Config::check() const {
   if (replacement_fee_bump_percent > 1'000) return bad("replacement_fee_bump_percent over 1000");
   if (verify_threads > 1'024) return bad("verify_threads over 1024");
   if (submissions_in_flight_max == 0) return bad("submissions_in_flight_max must be positive");
+  if (full_recheck_interval_blocks == 0)
+    return bad("full_recheck_interval_blocks must be positive");
   return Status::ok();
 }
 
@@ -290,14 +293,24 @@ std::vector<chain::Transaction> Mempool::reap(size_t count_max, size_t bytes_max
 
 void Mempool::update_after_commit(const chain::Block& block) {
   std::lock_guard lock(mutex_);
+  std::unordered_set<chain::Address, chain::AddressHasher> senders;
+  senders.reserve(block.transactions.size());
   for (const chain::Transaction& tx : block.transactions) {
-    std::optional<Hash256> id = pending_.find_id(tx.sender_address(), tx.nonce);
+    const chain::Address sender = tx.sender_address();
+    senders.insert(sender);
+    std::optional<Hash256> id = pending_.find_id(sender, tx.nonce);
     if (id.has_value() && *pending_.find(*id) == tx) {
       pending_.remove(*id);
       committed_.fetch_add(1, std::memory_order_relaxed);
     }
   }
-  for (const chain::Address& sender : pending_.senders())
+  if (++commits_since_full_recheck_ >= config_.full_recheck_interval_blocks) {
+    commits_since_full_recheck_ = 0;
+    for (const chain::Address& sender : pending_.senders())
+      recheck_sender(sender);
+    return;
+  }
+  for (const chain::Address& sender : senders)
     recheck_sender(sender);
 }
 

@@ -78,6 +78,12 @@ struct Config {
   // Submitted transactions accepted but not yet delivered by poll(); bounds both queues.
   size_t submissions_in_flight_max = 8'192;
   size_t signature_cache_entries_max = 65'536;
+  // After a commit only the block's senders are rechecked: in both applications a transaction
+  // can stop passing check_transaction only through its own sender's transactions (nonce used,
+  // balance spent); receiving never hurts. Every `full_recheck_interval_blocks`-th commit rechecks
+  // every pending sender anyway, so a rule outside that pattern (a later application's) cannot
+  // keep a stale transaction for long. 1 rechecks everything after every block.
+  uint64_t full_recheck_interval_blocks = 16;
 
   // std::thread::hardware_concurrency(), at least 1.
   static size_t default_verify_threads();
@@ -145,8 +151,9 @@ class Mempool {
   // Driver thread: block candidates (see the header comment), without removing them.
   std::vector<chain::Transaction> reap(size_t count_max, size_t bytes_max) const;
   // Driver thread, after the application applied `block`: removes its transactions, drops those
-  // whose nonce is now used or that no longer pass check_transaction; waiting ones whose gap the
-  // block filled become candidates.
+  // of the block's senders (of every sender, each full_recheck_interval_blocks-th call) whose
+  // nonce is now used or that no longer pass check_transaction; waiting ones whose gap the block
+  // filled become candidates.
   void update_after_commit(const chain::Block& block);
 
   size_t size() const;
@@ -202,6 +209,7 @@ class Mempool {
   std::atomic<uint64_t> evicted_{0};
   std::atomic<uint64_t> committed_{0};
   std::atomic<uint64_t> dropped_on_recheck_{0};
+  uint64_t commits_since_full_recheck_ = 0;  // driver thread
   std::atomic<uint64_t> signature_cache_hits_{0};
   std::array<std::atomic<uint64_t>, kCodeCount> rejected_by_code_{};
 

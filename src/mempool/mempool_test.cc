@@ -394,11 +394,38 @@ TEST_F(MempoolTest, UpdateAfterCommitRemovesRechecksAndPromotes) {
   EXPECT_EQ(metrics.committed, 1u);
   EXPECT_EQ(metrics.dropped_on_recheck, 2u);
 
-  // A balance that shrank outside the pool's view drops what it can no longer pay for.
+  // A balance that shrank outside the pool's view (no transaction of its sender in the block)
+  // is noticed at the next full recheck, every full_recheck_interval_blocks-th commit.
   app_.account(key(1).public_key()).balance = 3;
+  const uint64_t interval = pool.config().full_recheck_interval_blocks;
+  ASSERT_GE(interval, 3u);
+  // The first commit above counted as one; this takes the count to interval - 1.
+  for (uint64_t i = 1; i + 1 < interval; ++i)
+    pool.update_after_commit(block_of({}));
+  EXPECT_EQ(pool.size(), 3u);  // only the block's senders were rechecked so far
   pool.update_after_commit(block_of({}));
   EXPECT_EQ(pool.size(), 1u);
   EXPECT_TRUE(pool.contains(waiting.id()));
+}
+
+// Only the block's senders are rechecked between full rechecks: a sender whose balance shrank is
+// caught at once when it has a transaction in the block.
+TEST_F(MempoolTest, UpdateAfterCommitRechecksTheBlocksSendersAtOnce) {
+  Mempool& pool = make();
+  chain::Transaction first = transfer(1, 0, 5);
+  chain::Transaction second = transfer(1, 1, 5);
+  chain::Transaction other = transfer(2, 0, 5);
+  ASSERT_TRUE(pool.add(first).is_ok());
+  ASSERT_TRUE(pool.add(second).is_ok());
+  ASSERT_TRUE(pool.add(other).is_ok());
+  app_.commit(block_of({first}));
+  app_.account(key(1).public_key()).balance = 3;  // can no longer pay for `second`
+  app_.account(key(2).public_key()).balance = 3;  // nor for `other`, but 2 sent nothing
+  pool.update_after_commit(block_of({first}));
+  EXPECT_FALSE(pool.contains(first.id()));
+  EXPECT_FALSE(pool.contains(second.id()));
+  EXPECT_TRUE(pool.contains(other.id()));
+  EXPECT_EQ(pool.metrics().dropped_on_recheck, 1u);
 }
 
 // ---- Signature cache ----
