@@ -69,7 +69,7 @@ class Transport::Impl final : public ConnectionOwner {
   Status connect(const Endpoint& endpoint);
   Status add_persistent_peer(const Endpoint& endpoint);
   Status send(const NodeId& node_id, Channel channel, ByteView payload);
-  size_t broadcast(Channel channel, ByteView payload);
+  size_t broadcast(Channel channel, ByteView payload, const std::optional<NodeId>& except);
   void penalize(const NodeId& node_id, std::string_view reason, uint32_t points);
   void disconnect(const NodeId& node_id, std::string_view reason);
   bool is_banned(const NodeId& node_id) const;
@@ -686,13 +686,16 @@ Status Transport::Impl::send(const NodeId& node_id, Channel channel, ByteView pa
   return status;
 }
 
-size_t Transport::Impl::broadcast(Channel channel, ByteView payload) {
+size_t Transport::Impl::broadcast(Channel channel, ByteView payload,
+                                  const std::optional<NodeId>& except) {
   if (!check_application_frame(channel, payload).is_ok()) return 0;
   std::vector<std::shared_ptr<Connection>> connections;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [node_id, connection] : peers_)
+    for (const auto& [node_id, connection] : peers_) {
+      if (except && node_id == *except) continue;
       connections.push_back(connection);
+    }
   }
   if (connections.empty()) return 0;
   auto plaintext = application_plaintext(channel, payload);  // shared by every queue
@@ -795,8 +798,9 @@ Status Transport::add_persistent_peer(const Endpoint& endpoint) {
 Status Transport::send(const NodeId& node_id, Channel channel, ByteView payload) {
   return impl_->send(node_id, channel, payload);
 }
-size_t Transport::broadcast(Channel channel, ByteView payload) {
-  return impl_->broadcast(channel, payload);
+size_t Transport::broadcast(Channel channel, ByteView payload,
+                            const std::optional<NodeId>& except) {
+  return impl_->broadcast(channel, payload, except);
 }
 void Transport::penalize(const NodeId& node_id, std::string_view reason, uint32_t points) {
   impl_->penalize(node_id, reason, points);

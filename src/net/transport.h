@@ -144,8 +144,10 @@ class Transport {
   // kInvalidArgument for another channel or a payload over kPayloadBytesMax,
   // kResourceExhausted when the peer's send queue is full (the frame is dropped).
   Status send(const NodeId& node_id, Channel channel, ByteView payload);
-  // Queues `payload` for every connected peer; returns how many accepted it.
-  size_t broadcast(Channel channel, ByteView payload);
+  // Queues `payload` for every connected peer but `except` (the peer a relayed message came
+  // from, which has it); returns how many accepted it.
+  size_t broadcast(Channel channel, ByteView payload,
+                   const std::optional<NodeId>& except = std::nullopt);
 
   // Adds misbehaviour points; past the threshold the peer is disconnected and banned.
   void penalize(const NodeId& node_id, std::string_view reason, uint32_t points);

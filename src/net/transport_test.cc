@@ -381,6 +381,23 @@ TEST(Transport, ThreeNodesAndBroadcastReachesAll) {
   }
 }
 
+TEST(Transport, BroadcastSkipsTheExceptedPeer) {
+  auto a = start_node();
+  auto b = start_node();
+  auto c = start_node();
+  link(*a, *b);
+  link(*a, *c);
+  EXPECT_EQ(a->transport->broadcast(Channel::kTransactions, payload_of("relayed"), b->id()), 1u);
+  auto at_c = c->await_message(Channel::kTransactions);
+  ASSERT_TRUE(at_c);
+  EXPECT_EQ(at_c->payload, payload_of("relayed"));
+  // b gets only what follows, not the relayed payload.
+  EXPECT_EQ(a->transport->broadcast(Channel::kTransactions, payload_of("to all")), 2u);
+  auto at_b = b->await_message(Channel::kTransactions);
+  ASSERT_TRUE(at_b);
+  EXPECT_EQ(at_b->payload, payload_of("to all"));
+}
+
 TEST(Transport, InboxFullPausesReadingWithoutLosingMessages) {
   TransportConfig small = test_config();
   small.inbox.messages_max = 4;

@@ -76,8 +76,8 @@ void Node::penalize(const net::NodeId& peer, std::string_view reason, uint32_t p
 // ---- Transaction gossip ----
 
 // A batch from a peer goes through the mempool like any submission; what it admits is new here,
-// so it is passed on (flooding: each node forwards each transaction at most once, because the
-// mempool refuses the copies that come back).
+// so it is passed on to every other peer, not back to the one it came from (flooding: each node
+// forwards each transaction at most once, because the mempool refuses the copies that come back).
 void Node::on_transaction_batch(net::Message& message) {
   auto decoded = decode_transaction_batch(message.payload);
   if (!decoded.is_ok()) {
@@ -93,12 +93,18 @@ void Node::on_transaction_batch(net::Message& message) {
         // Each invalid transaction costs the peer, so a batch full of forged signatures (each
         // one a verification this node paid for) gets it banned at once, not after ten batches.
         uint64_t invalid = 0;
+        std::vector<Bytes> relay;
         for (size_t i = 0; i < results.size(); ++i) {
           const Code code = results[i].status.code();
-          if (code == Code::kOk) queue_gossip(std::move((*copies)[i]));
+          if (code == Code::kOk) relay.push_back(std::move((*copies)[i]));
           if (code == Code::kCorrupt || code == Code::kUnauthenticated ||
               code == Code::kInvalidArgument)
             ++invalid;
+        }
+        if (!relay.empty()) {
+          // A peer's batch holds at most kGossipBatchTransactionsMax, so this is one frame.
+          transport_->broadcast(net::Channel::kTransactions, encode_transaction_batch(relay), from);
+          counters_->gossip_batches_out++;
         }
         if (invalid > 0) {
           const uint64_t points = std::min<uint64_t>(invalid * kInvalidTransactionPenaltyPoints,
