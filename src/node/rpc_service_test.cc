@@ -7,6 +7,7 @@
 
 #include "base/codec.h"
 #include "ledger/ledger.h"
+#include "node/rpc_test_fixture.h"
 #include "node/test_support.h"
 #include "rpc/http_client.h"
 
@@ -27,41 +28,12 @@ Json call(uint16_t port, const std::string& method, const Json& params) {
   return Json{{"error", std::move(*reply->error)}};
 }
 
-class RpcServiceTest : public ::testing::Test {
+class RpcServiceTest : public testing::SingleNodeTest {
  protected:
   void SetUp() override {
-    InitOptions options;
-    options.home = dir_.sub("home");
-    options.genesis = testing::fast_genesis_options();
-    ASSERT_TRUE(init_home(options).is_ok());
-    auto files = read_home(options.home);
-    ASSERT_TRUE(files.is_ok()) << files.status().to_string();
-    files_.emplace(std::move(files).value());
-    files_->config.p2p.listen_port = 0;
-    files_->config.rpc.listen_port = 0;
-    files_->config.log_level = "warn";
-    files_->config.mempool.verify_threads = 1;
-    auto opened = Node::open(*files_);
-    ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
-    node_ = std::move(opened).value();
-    ASSERT_TRUE(node_->start().is_ok());
-    service_ = std::make_unique<RpcService>(*node_);
-    auto port = service_->start();
-    ASSERT_TRUE(port.is_ok()) << port.status().to_string();
-    port_ = *port;
-    ASSERT_NE(port_, 0);
-    ASSERT_TRUE(testing::eventually([&] { return node_->height() >= 1; }, kWaitMs));
+    start_node(/*verify_threads=*/1);
+    start_rpc();
   }
-  void TearDown() override {
-    if (service_) service_->stop();
-    if (node_) node_->stop();
-  }
-
-  testing::TempDir dir_;
-  std::optional<HomeFiles> files_;
-  std::unique_ptr<Node> node_;
-  std::unique_ptr<RpcService> service_;
-  uint16_t port_ = 0;
 };
 
 TEST_F(RpcServiceTest, TransferIsCommittedAndProven) {

@@ -9,6 +9,7 @@
 #include "base/codec.h"
 #include "chain/transaction.h"
 #include "node/rpc_service.h"
+#include "node/rpc_test_fixture.h"
 #include "node/test_support.h"
 #include "rpc/http_client.h"
 
@@ -17,32 +18,9 @@ namespace {
 
 using rpc::Json;
 
-constexpr uint64_t kWaitMs = 20'000;
-
-class SubmitBatchTest : public ::testing::Test {
+class SubmitBatchTest : public testing::SingleNodeTest {
  protected:
-  void SetUp() override {
-    InitOptions options;
-    options.home = dir_.sub("home");
-    options.genesis = testing::fast_genesis_options();
-    ASSERT_TRUE(init_home(options).is_ok());
-    auto files = read_home(options.home);
-    ASSERT_TRUE(files.is_ok()) << files.status().to_string();
-    files_.emplace(std::move(files).value());
-    files_->config.p2p.listen_port = 0;
-    files_->config.rpc.listen_port = 0;
-    files_->config.log_level = "warn";
-    files_->config.mempool.verify_threads = 2;
-    auto opened = Node::open(*files_);
-    ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
-    node_ = std::move(opened).value();
-    ASSERT_TRUE(node_->start().is_ok());
-    ASSERT_TRUE(testing::eventually([&] { return node_->height() >= 1; }, kWaitMs));
-  }
-  void TearDown() override {
-    if (service_) service_->stop();
-    if (node_) node_->stop();
-  }
+  void SetUp() override { start_node(/*verify_threads=*/2); }
 
   chain::Transaction transfer(uint64_t nonce, const std::string& chain_id = "") const {
     const crypto::KeyPair& key = *files_->validator_key;
@@ -56,11 +34,6 @@ class SubmitBatchTest : public ::testing::Test {
                 {"method", "submit_transaction"},
                 {"params", {{"transaction", hex}}}};
   }
-
-  testing::TempDir dir_;
-  std::optional<HomeFiles> files_;
-  std::unique_ptr<Node> node_;
-  std::unique_ptr<RpcService> service_;
 };
 
 TEST_F(SubmitBatchTest, EachCallTakesItsOwnAdmissionOnce) {
@@ -96,9 +69,7 @@ TEST_F(SubmitBatchTest, SingleCallsAndNonBatchesAreLeftAlone) {
 }
 
 TEST_F(SubmitBatchTest, MixedBatchOverRpcAnswersAsOneByOne) {
-  service_ = std::make_unique<RpcService>(*node_);
-  auto port = service_->start("127.0.0.1", 0);
-  ASSERT_TRUE(port.is_ok()) << port.status().to_string();
+  start_rpc();
   chain::Transaction forged = transfer(2);
   forged.signature.data[0] ^= 1;
   std::vector<rpc::JsonRpcCall> calls = {
@@ -110,7 +81,7 @@ TEST_F(SubmitBatchTest, MixedBatchOverRpcAnswersAsOneByOne) {
       {"submit_transaction", Json{{"transaction", "zz"}}},
       {"submit_transaction", Json{{"transaction", to_hex(encode(transfer(3, "other-chain")))}}},
   };
-  rpc::JsonRpcClient client(rpc::loopback_endpoint(*port), {{10'000, 1 << 26, {}}, ""});
+  rpc::JsonRpcClient client(rpc::loopback_endpoint(port_), {{10'000, 1 << 26, {}}, ""});
   auto replies = client.batch(calls);
   ASSERT_TRUE(replies.is_ok()) << replies.status().to_string();
   ASSERT_EQ(replies->size(), calls.size());
