@@ -96,7 +96,9 @@ void run_localnet(const std::string& home, const std::string& output_path, uint1
     while (steady_ms() < deadline && (first[i] = height_of(rpc_ports[i])) == 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    EXPECT_GT(first[i], 0u) << "node" << i << "\n" << read_all(output_path);
+    EXPECT_GT(first[i], 0u) << "node" << i << "\n"
+                            << read_all(output_path) << "\nnode" << i << "/node.log:\n"
+                            << read_all(home + "/node" + std::to_string(i) + "/node.log");
   }
   // Heights rise on all nodes.
   deadline = steady_ms() + 10'000;
@@ -147,7 +149,9 @@ TEST(LocalnetTest, FourNodesCommitStopOnSignalsAndRestartFromTheirHomes) {
   ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
   const std::string root = pattern;
   std::mt19937 random(static_cast<uint32_t>(::getpid() ^ steady_ms()));
-  const uint16_t base_port = static_cast<uint16_t>(30000 + (random() % 2000) * 10);
+  // Below Linux's ephemeral range (32768..60999): no outgoing connection of a test running
+  // beside this one can take one of these ports between now and the nodes binding them.
+  const uint16_t base_port = static_cast<uint16_t>(20000 + (random() % 1270) * 10);
 
   uint64_t reached = 0;
   run_localnet(root + "/net", root + "/first.txt", base_port, SIGINT, 0, &reached);

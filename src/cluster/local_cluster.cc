@@ -96,7 +96,9 @@ crypto::KeyPair account_key(std::string_view seed, uint32_t index) {
 Result<uint16_t> pick_base_port(uint32_t count) {
   std::mt19937 random(std::random_device{}() ^ static_cast<uint32_t>(::getpid()));
   for (int attempt = 0; attempt < 200; ++attempt) {
-    const uint32_t base = 20000 + random() % (40000 - count);
+    // Below Linux's ephemeral range (32768..60999), so no outgoing connection on this machine
+    // takes one of them between this check and the nodes binding them.
+    const uint32_t base = 20000 + random() % (12768 - count);
     bool all_free = true;
     for (uint32_t port = base; port < base + count && all_free; ++port) {
       all_free = port_free(static_cast<uint16_t>(port));

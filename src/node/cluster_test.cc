@@ -23,12 +23,13 @@ class Cluster {
     }
   }
 
-  // Opens and starts node i, and has it dial every node already running.
-  void start(size_t i) {
+  // Opens and starts node i, and has it dial every node already running (unless `dial` is false).
+  void start(size_t i, bool dial = true) {
     auto opened = Node::open(options_[i]);
     ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
     nodes_[i] = std::move(opened).value();
     ASSERT_TRUE(nodes_[i]->start().is_ok());
+    if (!dial) return;
     for (size_t j = 0; j < nodes_.size(); ++j) {
       if (j == i || !nodes_[j]) continue;
       ASSERT_TRUE(nodes_[i]
@@ -43,6 +44,7 @@ class Cluster {
 
   Node& node(size_t i) { return *nodes_[i]; }
   const NodeOptions& options(size_t i) const { return options_[i]; }
+  NodeOptions& mutable_options(size_t i) { return options_[i]; }
   size_t size() const { return nodes_.size(); }
 
   uint64_t min_height(const std::vector<size_t>& which) const {
@@ -129,6 +131,42 @@ TEST(ClusterTest, FourValidatorsCommitTransfersAndAgreeOnStateRoots) {
     gossip_in += cluster.node(i).metrics().gossip_batches_in;
   }
   EXPECT_GT(gossip_in, 0u);
+}
+
+// Relaying goes on to the other peers, never back to the sender. In a line of three (follower A
+// dials validator B, follower C dials B, and the connection limits keep peer exchange from adding
+// links), a transaction submitted at A reaches C only through B's relay, and A never hears it back.
+TEST(ClusterTest, RelayedTransactionsReachFurtherPeersAndAreNotEchoed) {
+  Cluster cluster(1, 2);
+  auto& b = cluster.mutable_options(0).config.p2p;
+  b.peers_inbound_max = 2;
+  b.peers_outbound_max = 0;
+  for (size_t i : {1, 2}) {
+    auto& follower = cluster.mutable_options(i).config.p2p;
+    follower.peers_inbound_max = 0;
+    follower.peers_outbound_max = 1;
+  }
+  for (size_t i = 0; i < 3; ++i)
+    cluster.start(i, /*dial=*/false);
+  const net::Endpoint validator{"127.0.0.1", cluster.node(0).p2p_port()};
+  ASSERT_TRUE(cluster.node(1).add_persistent_peer(validator).is_ok());
+  ASSERT_TRUE(cluster.node(2).add_persistent_peer(validator).is_ok());
+  ASSERT_TRUE(testing::eventually([&] { return cluster.node(0).status().peers == 2; }, kWaitMs));
+
+  const crypto::KeyPair& key = *cluster.options(0).validator_key;
+  chain::Transaction tx =
+      chain::make_transfer(cluster.options(0).genesis.chain_id, key, 0, 1,
+                           chain::Address::from_public_key(key.public_key()), 7);
+  ASSERT_TRUE(
+      cluster.node(1).submit_transaction(encode(tx), [](const mempool::Admission&) {}).is_ok());
+  ASSERT_TRUE(testing::eventually(
+      [&] { return cluster.node(2).metrics().gossip_transactions_in >= 1; }, kWaitMs));
+  ASSERT_TRUE(testing::eventually(
+      [&] { return committed(cluster.node(1), tx.id()) && committed(cluster.node(2), tx.id()); },
+      kWaitMs));
+  EXPECT_EQ(cluster.node(1).metrics().gossip_transactions_in, 0u);
+  EXPECT_EQ(cluster.node(1).status().peers, 1u);
+  EXPECT_EQ(cluster.node(2).status().peers, 1u);
 }
 
 // A node without a vote starts late: its engine cannot ask for blocks (only validators sign
