@@ -203,6 +203,10 @@ struct EngineConfig {
   chain::ValidatorSet validators;  // the set for tip.height + 1
   std::shared_ptr<const crypto::KeyPair> signing_key;
   ChainTip tip;
+  // The committed headers just below and at the tip, oldest first: at least the last
+  // validators.size() + 2 of them, where the chain has that many (engines that pick leaders
+  // from the committed history, like PBFT's rotation around a failing primary, read them).
+  std::vector<chain::BlockHeader> recent_headers;
   std::vector<Record> records;  // every record the engine persisted before, latest value per key
   uint64_t seed = 0;            // for any randomness (election timeouts)
   uint64_t now_ms = 0;

@@ -80,6 +80,10 @@ PbftEngine::PbftEngine(EngineConfig config, PbftOptions options)
   validator_sets_[0] = validators_;
   if (signing_key_) my_index_ = validators_->index_of(signing_key_->public_key());
   if (tip_.height == 0) tip_.time_ms = genesis_.genesis_time_ms;
+  for (const chain::BlockHeader& header : config.recent_headers) {
+    if (header.height <= tip_.height) note_header(header);
+  }
+  compute_primary_order();
   now_ms_ = config.now_ms;
   height_start_ms_ = now_ms_;
   view_deadline_ms_ = now_ms_ + genesis_.consensus.block_interval_ms + view_timeout_ms(0);
@@ -573,6 +577,7 @@ void PbftEngine::decide(chain::Block block, chain::Certificate certificate) {
     return;
   }
   tip_ = ChainTip{height_, certificate.block_hash, block.header.time_ms, certificate};
+  note_header(block.header);
   recent_commits_.push_back(Commit{block, certificate});
   if (recent_commits_.size() > kRecentCommitsMax) recent_commits_.pop_front();
   pending_.commits.push_back(Commit{std::move(block), std::move(certificate)});
@@ -589,6 +594,7 @@ void PbftEngine::enter_height(uint64_t height) {
   my_index_.reset();
   if (signing_key_) my_index_ = validators_->index_of(signing_key_->public_key());
   state_ = HeightState(validators_);
+  compute_primary_order();
   height_start_ms_ = now_ms_;
   view_deadline_ms_ = now_ms_ + genesis_.consensus.block_interval_ms + view_timeout_ms(0);
   // Keep the set in force at the previous height (for last_commit) and every later one.
@@ -695,8 +701,58 @@ EngineStatus PbftEngine::status() const {
 
 // ---- Small queries ----
 
+void PbftEngine::note_header(const chain::BlockHeader& header) {
+  HeaderNote note;
+  note.proposer = header.proposer;
+  note.view = decode_view(header.engine_data).value_or(0);
+  note.validator_set_hash = header.validator_set_hash;
+  for (const chain::CommitSignature& signature : header.last_commit.signatures)
+    note.last_commit_signers.push_back(signature.validator_index);
+  header_notes_[header.height] = std::move(note);
+  // Only the last n + 2 heights are read; n is at most chain::kValidatorsMax.
+  const uint64_t keep = static_cast<uint64_t>(validators_->size()) + 2;
+  while (!header_notes_.empty() && header_notes_.begin()->first + keep <= header.height)
+    header_notes_.erase(header_notes_.begin());
+}
+
+void PbftEngine::compute_primary_order() {
+  const uint32_t n = static_cast<uint32_t>(validators_->size());
+  std::vector<bool> suspect(n, false);
+  const Hash256 set_hash = validators_->hash();
+  auto same_set = [&](uint64_t height) {
+    auto it = header_notes_.find(height);
+    return it != header_notes_.end() && it->second.validator_set_hash == set_hash ? &it->second
+                                                                                  : nullptr;
+  };
+  // last_commit of block h-1 is signed by the set of h-2: both must be this set.
+  const HeaderNote* parent = height_ > 2 ? same_set(height_ - 1) : nullptr;
+  if (parent != nullptr && same_set(height_ - 2) != nullptr) {
+    std::vector<bool> signed_parent(n, false);
+    for (uint32_t index : parent->last_commit_signers) {
+      if (index < n) signed_parent[index] = true;
+    }
+    for (uint32_t index = 0; index < n; ++index) {
+      if (signed_parent[index]) continue;
+      uint64_t back = (height_ % n + n - index) % n;
+      if (back == 0) back = n;
+      if (back >= height_) continue;  // no turn yet
+      const HeaderNote* turn = same_set(height_ - back);
+      if (turn == nullptr) continue;
+      suspect[index] = turn->view > 0 || turn->proposer != validators_->at(index).public_key;
+    }
+  }
+  primary_order_.clear();
+  const uint32_t first = static_cast<uint32_t>(height_ % n);
+  for (bool suspects : {false, true}) {
+    for (uint32_t k = 0; k < n; ++k) {
+      const uint32_t index = (first + k) % n;
+      if (suspect[index] == suspects) primary_order_.push_back(index);
+    }
+  }
+}
+
 uint32_t PbftEngine::primary_index(uint64_t view) const {
-  return static_cast<uint32_t>((height_ + view) % validators_->size());
+  return primary_order_[view % primary_order_.size()];
 }
 
 bool PbftEngine::is_primary(uint64_t view) const {

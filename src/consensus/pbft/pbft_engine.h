@@ -1,10 +1,22 @@
 // The PBFT engine: Castro & Liskov's Practical Byzantine Fault Tolerance (OSDI'99; TOCS'02)
 // adapted to a chain of blocks. Each height is one agreement slot, decided by the three-phase
 // protocol of §4.2 (PRE-PREPARE, PREPARE, COMMIT) in a numbered view whose primary is
-// validators[(height + view) % n]; a faulty or silent primary is replaced by the view change of
-// §4.4, which carries the highest prepared certificate so a block that may have committed
-// somewhere is never lost. Quorums are by voting power (consensus/vote_set.h). A height ends
-// with a commit certificate (chain::Certificate) made of the COMMIT signatures.
+// validators[(height + view) % n], except around a failing validator (below); a faulty or silent
+// primary is replaced by the view change of §4.4, which carries the highest prepared certificate
+// so a block that may have committed somewhere is never lost.
+//
+// The rotation passes over a validator that is failing, so a crashed one does not cost a view
+// change every n heights. Validator x is a suspect at height h when both hold in the committed
+// chain (which every honest replica shares, so all compute the same primary):
+//   - at x's last turn as first choice (the latest height j < h with j % n == x), the committed
+//     block was proposed in a view above 0, or by another validator (x was passed over then);
+//   - x's signature is not in the commit certificate that block h-1 carries (last_commit).
+// Suspects move to the end of the rotation: primary(h, v) = order[v % n], order being the
+// validators from h % n on, non-suspects first. A validator that recovers signs commits again
+// and is back at the next height; a live but slow one is only passed over after it also failed
+// its own turn. Without the headers (chain shorter than n + 2, or a validator-set change in
+// the window) the rotation is the plain one. Quorums are by voting power (consensus/vote_set.h). A
+// height ends with a commit certificate (chain::Certificate) made of the COMMIT signatures.
 //
 // Differences from the paper, each for the one-block-per-height setting:
 // - no request log, sequence numbers, checkpoints or watermarks (§4.3): the height is the
@@ -186,6 +198,10 @@ class PbftEngine final : public Engine {
                        const Message& second);
   void update_wake();
 
+  // The leader rule around failing validators (see the top of this file).
+  void note_header(const chain::BlockHeader& header);
+  void compute_primary_order();
+
   // Small queries.
   uint32_t primary_index(uint64_t view) const;
   bool is_primary(uint64_t view) const;
@@ -222,7 +238,16 @@ class PbftEngine final : public Engine {
 
   std::deque<BufferedMessage> future_;  // bounded by kFutureMessagesMax and kFutureBytesMax
   size_t future_bytes_ = 0;
-  std::deque<Commit> recent_commits_;     // bounded by kRecentCommitsMax
+  std::deque<Commit> recent_commits_;  // bounded by kRecentCommitsMax
+  // What the leader rule needs of each committed header, for the last n + 2 heights.
+  struct HeaderNote {
+    crypto::PublicKey proposer;
+    uint64_t view = 0;
+    Hash256 validator_set_hash;
+    std::vector<uint32_t> last_commit_signers;
+  };
+  std::map<uint64_t, HeaderNote> header_notes_;
+  std::vector<uint32_t> primary_order_;   // height_'s rotation, suspects last
   std::map<uint64_t, SyncEntry> synced_;  // heights h..h+kSyncedBlocksMax-1
   struct Served {
     uint64_t at_ms = 0;
