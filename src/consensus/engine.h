@@ -197,15 +197,21 @@ struct ChainTip {
   chain::Certificate certificate;  // its commit certificate, if any
 };
 
+// How many of the last committed headers an engine reads (EngineConfig::recent_headers): one
+// rotation of the validators and the two blocks whose last_commit certificates it checks.
+inline size_t recent_headers_wanted(const chain::ValidatorSet& validators) {
+  return validators.size() + 2;
+}
+
 // Everything an engine needs to start. `signing_key` is null for a node that only follows.
 struct EngineConfig {
   chain::Genesis genesis;
   chain::ValidatorSet validators;  // the set for tip.height + 1
   std::shared_ptr<const crypto::KeyPair> signing_key;
   ChainTip tip;
-  // The committed headers just below and at the tip, oldest first: at least the last
-  // validators.size() + 2 of them, where the chain has that many (engines that pick leaders
-  // from the committed history, like PBFT's rotation around a failing primary, read them).
+  // The committed headers just below and at the tip, oldest first: the last
+  // recent_headers_wanted(validators) of them, or all where the chain is shorter (engines that
+  // pick leaders from the committed history, like PBFT's rotation around a failing primary).
   std::vector<chain::BlockHeader> recent_headers;
   std::vector<Record> records;  // every record the engine persisted before, latest value per key
   uint64_t seed = 0;            // for any randomness (election timeouts)

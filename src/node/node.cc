@@ -142,15 +142,9 @@ Status Node::make_engine() {
     engine_config.signing_key = std::make_shared<const crypto::KeyPair>(*options_.validator_key);
   }
   engine_config.tip = consensus::ChainTip{tip_.height, tip_.hash, tip_.time_ms, tip_.certificate};
-  const uint64_t headers = engine_config.validators.size() + 2;
-  for (uint64_t height = tip_.height > headers ? tip_.height - headers + 1 : 1;
-       height <= tip_.height; ++height) {
-    SYNOD_ASSIGN_OR_RETURN(std::optional<chain::BlockHeader> header, chain_->header(height));
-    if (!header)
-      return error(Code::kCorrupt,
-                   "the header at height " + std::to_string(height) + " is missing below the tip");
-    engine_config.recent_headers.push_back(std::move(*header));
-  }
+  SYNOD_ASSIGN_OR_RETURN(engine_config.recent_headers,
+                         chain_->recent_headers(tip_.height, consensus::recent_headers_wanted(
+                                                                 engine_config.validators)));
   for (storage::EngineRecord& record : stored) {
     engine_config.records.push_back(
         consensus::Record{std::move(record.key), std::move(record.value)});
@@ -363,10 +357,6 @@ void Node::add_commit_listener(CommitListener listener) {
 
 Status Node::add_persistent_peer(const net::Endpoint& endpoint) {
   return transport_->add_persistent_peer(endpoint);
-}
-
-Status Node::connect(const net::Endpoint& endpoint) {
-  return transport_->connect(endpoint);
 }
 
 std::vector<net::PeerInfo> Node::peers() const {

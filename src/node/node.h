@@ -191,7 +191,6 @@ class Node {
   // Not thread-safe: call before start(). Listeners run in the order added.
   void add_commit_listener(CommitListener listener);
   Status add_persistent_peer(const net::Endpoint& endpoint);
-  Status connect(const net::Endpoint& endpoint);
 
  private:
   struct Iteration;

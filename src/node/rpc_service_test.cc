@@ -321,9 +321,6 @@ TEST_F(RpcServiceTest, ValidatorsAtAHeight) {
   EXPECT_EQ(status["sync"]["blocks_per_second"], 0.0);
 }
 
-// A follower started 60 blocks behind a validator, fetching one block per request: its status
-// shows the sync (target, blocks per second) and the validator as a peer with its height; the
-// validator's status shows the follower's height.
 // add_peer / disconnect_peer change the node: only with the config's token. The peer that
 // add_peer dials proves its validator key, which get_status then shows.
 TEST(RpcServiceSyncTest, OperatorPeerControlsNeedTheToken) {
@@ -382,6 +379,9 @@ TEST(RpcServiceSyncTest, OperatorPeerControlsNeedTheToken) {
   (*validator)->stop();
 }
 
+// A follower started 60 blocks behind a validator, fetching one block per request: its status
+// shows the sync (target, blocks per second) and the validator as a peer with its height; the
+// validator's status shows the follower's height.
 TEST(RpcServiceSyncTest, StatusShowsPeersHeightsAndSyncProgress) {
   testing::TempDir root;
   std::vector<HomeFiles> homes = testing::make_network(root, 1, 1);

@@ -29,6 +29,9 @@ class NodeStore {
   // The last committed height (0 when nothing is stored).
   Result<uint64_t> tip_height() const;
   Result<std::optional<chain::Block>> block(uint64_t height) const { return chain_.block(height); }
+  Result<std::vector<chain::BlockHeader>> recent_headers(uint64_t tip_height, size_t count) const {
+    return chain_.recent_headers(tip_height, count);
+  }
   Result<std::optional<chain::Certificate>> certificate(uint64_t height) const {
     return chain_.certificate(height);
   }

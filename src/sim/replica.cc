@@ -59,13 +59,9 @@ Status Replica::start(uint64_t virtual_ms, ReplicaHost& host) {
   engine_config.validators = application_->validator_set(tip.height + 1);
   engine_config.signing_key = config_.key;
   engine_config.tip = tip;
-  const uint64_t headers = engine_config.validators.size() + 2;
-  for (uint64_t height = tip.height > headers ? tip.height - headers + 1 : 1; height <= tip.height;
-       ++height) {
-    SYNOD_ASSIGN_OR_RETURN(std::optional<chain::Block> block, store_.block(height));
-    SYNOD_ASSERT(block.has_value());  // the store keeps every block up to its tip
-    engine_config.recent_headers.push_back(std::move(block->header));
-  }
+  SYNOD_ASSIGN_OR_RETURN(engine_config.recent_headers,
+                         store_.recent_headers(tip.height, consensus::recent_headers_wanted(
+                                                               engine_config.validators)));
   engine_config.records = std::move(records);
   engine_config.seed = prng_.next();
   engine_config.now_ms = local_time_ms(virtual_ms);

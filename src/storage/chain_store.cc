@@ -457,6 +457,18 @@ Result<std::optional<chain::BlockHeader>> ChainStore::header(uint64_t height) co
   return std::optional<chain::BlockHeader>(std::move(header));
 }
 
+Result<std::vector<chain::BlockHeader>> ChainStore::recent_headers(uint64_t tip_height,
+                                                                   size_t count) const {
+  std::vector<chain::BlockHeader> out;
+  const uint64_t first = tip_height > count ? tip_height - count + 1 : 1;
+  for (uint64_t height = first; height <= tip_height; ++height) {
+    SYNOD_ASSIGN_OR_RETURN(std::optional<chain::BlockHeader> found, header(height));
+    if (!found) return corrupt(at_height("block", height), "it is missing below the tip");
+    out.push_back(std::move(*found));
+  }
+  return out;
+}
+
 Result<std::optional<uint64_t>> ChainStore::height_of(const Hash256& hash) const {
   SYNOD_ASSIGN_OR_RETURN(std::optional<Bytes> bytes, kv_.get(prefixed(kHashPrefix, hash.view())));
   if (!bytes) return std::optional<uint64_t>();

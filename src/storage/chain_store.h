@@ -163,6 +163,9 @@ class ChainStore {
   Result<std::optional<chain::Block>> block(uint64_t height) const;
   // Only the header of the block at `height` (the body is not decoded).
   Result<std::optional<chain::BlockHeader>> header(uint64_t height) const;
+  // The headers of the last `count` heights up to `tip_height` (all of them when the chain is
+  // shorter), oldest first; kCorrupt when one below the tip is missing.
+  Result<std::vector<chain::BlockHeader>> recent_headers(uint64_t tip_height, size_t count) const;
   Result<std::optional<chain::Block>> block_by_hash(const Hash256& hash) const;
   Result<std::optional<uint64_t>> height_of(const Hash256& hash) const;
   Result<std::optional<chain::Certificate>> certificate(uint64_t height) const;

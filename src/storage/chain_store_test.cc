@@ -139,6 +139,18 @@ TEST_P(ChainStoreTest, CommittedBlockReadsBack) {
   EXPECT_EQ(ok_value(store_->block(2)), std::nullopt);
 }
 
+TEST_P(ChainStoreTest, RecentHeadersAreTheLastOnesOldestFirst) {
+  EXPECT_TRUE(ok_value(store_->recent_headers(0, 6)).empty());
+  const std::vector<TestCommit> commits = commit_blocks(*store_, 5);
+  std::vector<chain::BlockHeader> last3 = ok_value(store_->recent_headers(5, 3));
+  ASSERT_EQ(last3.size(), 3u);
+  for (size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(last3[i], commits[2 + i].block.header);
+  EXPECT_EQ(ok_value(store_->recent_headers(5, 6)).size(), 5u);  // the chain is shorter
+  EXPECT_EQ(ok_value(store_->recent_headers(4, 2)).back(), commits[3].block.header);
+  EXPECT_EQ(store_->recent_headers(7, 3).status().code(), Code::kCorrupt);  // 6, 7 are missing
+}
+
 TEST_P(ChainStoreTest, StateScanFeedsApplicationRestore) {
   commit_blocks(*store_, 3);
   State seen;

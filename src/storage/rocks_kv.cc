@@ -103,11 +103,11 @@ Result<std::optional<Bytes>> RocksKvStore::get(ByteView key) const {
 Status RocksKvStore::write(const WriteBatch& batch, bool sync) {
   SYNOD_TRY(check_batch_limits(batch));
   if (batch.empty()) return sync ? this->sync() : Status::ok();
-  // RocksDB inserts a batch into the memtable in batch order, and its skip list inserts in
-  // ascending key order cheaply (it keeps the last insert's position); a block's keys (hashes,
-  // addresses) come in random order. Sorting first made commit_block's memtable inserts, 21 % of
-  // a loaded node's driver thread, mostly sequential. The sort is stable, so of two operations on
-  // one key the later still lands last and wins.
+  // RocksDB inserts a batch into the memtable in batch order; a block's keys (hashes, addresses)
+  // come in random order. Sorted, each key of a family lands near the previous one, which the
+  // per-family insert hints above turn into short searches: BM_BlockStoreCommit5000 74.8 ms
+  // unsorted, 65.2 ms sorted, 53.0 ms sorted with hints. The sort is stable, so of two operations
+  // on one key the later still lands last and wins.
   const std::vector<WriteBatch::Op>& ops = batch.ops();
   std::vector<uint32_t> order(ops.size());
   for (uint32_t i = 0; i < order.size(); ++i)

@@ -709,8 +709,8 @@ void PbftEngine::note_header(const chain::BlockHeader& header) {
   for (const chain::CommitSignature& signature : header.last_commit.signatures)
     note.last_commit_signers.push_back(signature.validator_index);
   header_notes_[header.height] = std::move(note);
-  // Only the last n + 2 heights are read; n is at most chain::kValidatorsMax.
-  const uint64_t keep = static_cast<uint64_t>(validators_->size()) + 2;
+  // Only the last recent_headers_wanted heights are read (n + 2, n at most kValidatorsMax).
+  const uint64_t keep = recent_headers_wanted(*validators_);
   while (!header_notes_.empty() && header_notes_.begin()->first + keep <= header.height)
     header_notes_.erase(header_notes_.begin());
 }
