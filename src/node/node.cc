@@ -431,8 +431,12 @@ void Node::publish_status() {
   status.syncing = block_sync_.syncing();
   status.sync_target_height = block_sync_.target_height();
   status.sync_blocks_per_second = sync_blocks_per_second_;
-  status.peer_heights = block_sync_.peer_heights();
-  status.peer_reports = peer_reports_;
+  for (const auto& [peer, height] : block_sync_.peer_heights()) {
+    auto reported = peer_reports_.find(peer);
+    PeerReport& report = status.peer_reports[peer];
+    if (reported != peer_reports_.end()) report = reported->second;
+    report.height = height;
+  }
   const net::TransportStats stats = transport_->stats();
   status.peers = stats.peers_inbound + stats.peers_outbound;
   status.mempool_transactions = mempool_->size();

@@ -60,9 +60,10 @@
 
 namespace synod::node {
 
-// What a connected peer last said of itself in its Status (protocol.h), beyond its height.
+// What a connected peer last said of itself in its Status (protocol.h).
 struct PeerReport {
-  uint64_t view = 0;
+  uint64_t height = 0;                             // as block sync holds it
+  std::optional<uint64_t> view;                    // none until its first Status
   std::optional<crypto::PublicKey> validator_key;  // proven by its attestation
 };
 
@@ -77,9 +78,8 @@ struct NodeStatus {
   consensus::EngineStatus engine;
   bool syncing = false;  // fetching blocks from peers that are ahead
   uint64_t sync_target_height = 0;
-  double sync_blocks_per_second = 0;             // while syncing: blocks applied per second lately
-  std::map<net::NodeId, uint64_t> peer_heights;  // each connected peer's reported height
-  std::map<net::NodeId, PeerReport> peer_reports;  // each connected peer's view and validator
+  double sync_blocks_per_second = 0;  // while syncing: blocks applied per second lately
+  std::map<net::NodeId, PeerReport> peer_reports;  // each connected peer's height, view, key
   size_t peers = 0;
   size_t mempool_transactions = 0;
 };
@@ -275,7 +275,7 @@ class Node {
   uint64_t sync_rate_at_ms_ = 0;   // when it began
   double sync_blocks_per_second_ = 0;
   storage::ChainTip tip_;  // the last committed block (hash zero before the first)
-  std::map<net::NodeId, PeerReport> peer_reports_;   // connected peers only
+  std::map<net::NodeId, PeerReport> peer_reports_;   // connected peers only; heights unused
   std::optional<ValidatorAttestation> attestation_;  // made once, when first needed
   std::vector<Bytes> gossip_batch_;
   size_t gossip_batch_bytes_ = 0;

@@ -144,7 +144,7 @@ void Node::on_sync_message(net::Message& message) {
     return;
   }
   if (auto* status = std::get_if<StatusMessage>(&*decoded)) {
-    PeerReport report{status->view, std::nullopt};
+    PeerReport report{0, status->view, std::nullopt};
     if (status->validator) {
       if (!verify_validator_attestation(*status->validator, genesis_hash_, message.from)) {
         penalize(message.from, "status with a false validator attestation",

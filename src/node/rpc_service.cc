@@ -289,13 +289,13 @@ Result<Json> RpcService::get_status(const Json&) const {
   const NodeStatus status = node_.status();
   Json peers = Json::array();
   for (const net::PeerInfo& peer : node_.peers()) {
-    auto reported = status.peer_heights.find(peer.node_id);
+    auto report = status.peer_reports.find(peer.node_id);
     Json entry{{"node_key", peer.node_id.hex()},
                {"address", peer.remote.to_string()},
                {"inbound", peer.direction == net::Direction::kInbound},
-               {"height", reported == status.peer_heights.end() ? 0 : reported->second}};
-    if (auto report = status.peer_reports.find(peer.node_id); report != status.peer_reports.end()) {
-      entry["view"] = report->second.view;
+               {"height", report == status.peer_reports.end() ? 0 : report->second.height}};
+    if (report != status.peer_reports.end()) {
+      if (report->second.view) entry["view"] = *report->second.view;
       if (report->second.validator_key) {
         entry["validator_key"] = report->second.validator_key->hex();
       }
