@@ -283,7 +283,7 @@ class Follower {
           std::make_unique<rpc::HttpConnection>(options_.nodes[node_], http_options(options_));
     }
     const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"get_block","params":{"height":)" +
-                             std::to_string(height_ + 1) + "}}";
+                             std::to_string(height_ + 1) + R"(,"transactions":"ids"}})";
     auto answer = connection_->post(body);
     if (!answer.is_ok() || answer->status != 200) {
       node_ = (node_ + 1) % options_.nodes.size();
@@ -296,11 +296,11 @@ class Follower {
     if (!reply.is_object() || !reply.contains("result") || !reply["result"].is_object()) {
       return false;  // not committed yet (not_found)
     }
-    const Json& transactions = reply["result"]["transactions"];
-    if (transactions.is_array()) {
-      for (const Json& tx : transactions) {
-        if (!tx.is_object() || !tx.contains("id") || !tx["id"].is_string()) continue;
-        auto id = Hash256::from_hex(tx["id"].get<std::string>());
+    const Json& ids = reply["result"]["transaction_ids"];
+    if (ids.is_array()) {
+      for (const Json& text : ids) {
+        if (!text.is_string()) continue;
+        auto id = Hash256::from_hex(text.get<std::string>());
         if (!id.is_ok()) continue;
         auto found = index_.find(*id);
         if (found == index_.end()) continue;

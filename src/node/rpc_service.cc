@@ -90,11 +90,18 @@ Json transaction_json(const chain::Transaction& tx) {
   return out;
 }
 
-Json block_json(const chain::Block& block, const std::optional<chain::Certificate>& cert) {
+Json block_json(const chain::Block& block, const std::optional<chain::Certificate>& cert,
+                BlockTransactions detail) {
   const chain::BlockHeader& header = block.header;
   Json transactions = Json::array();
-  for (uint32_t i = 0; i < block.transactions.size(); ++i)
-    transactions.push_back(committed_transaction_json(block.transactions[i], header.height, i));
+  for (uint32_t i = 0; i < block.transactions.size(); ++i) {
+    const chain::Transaction& tx = block.transactions[i];
+    if (detail == BlockTransactions::kIds) {
+      transactions.push_back(tx.id().hex());
+    } else {
+      transactions.push_back(committed_transaction_json(tx, header.height, i));
+    }
+  }
   Json out{{"hash", block.hash().hex()},
            {"height", header.height},
            {"header",
@@ -109,7 +116,8 @@ Json block_json(const chain::Block& block, const std::optional<chain::Certificat
                  {"state_root", header.state_root.hex()},
                  {"validator_set_hash", header.validator_set_hash.hex()},
                  {"engine_data", to_hex(header.engine_data)}}},
-           {"transactions", std::move(transactions)},
+           {detail == BlockTransactions::kIds ? "transaction_ids" : "transactions",
+            std::move(transactions)},
            {"header_hex", to_hex(encode(header))}};
   if (cert) {
     out["certificate_hex"] = to_hex(encode(*cert));
@@ -373,8 +381,20 @@ Result<Json> RpcService::get_transaction(const Json& params) const {
 }
 
 Result<Json> RpcService::get_block(const Json& params) const {
+  // Named only: {"transactions": "full" (the default) | "ids"}.
+  BlockTransactions detail = BlockTransactions::kFull;
+  if (params.is_object() && params.contains("transactions")) {
+    SYNOD_ASSIGN_OR_RETURN(std::string text, rpc::string_param(params, "transactions", 0));
+    if (text == "ids") {
+      detail = BlockTransactions::kIds;
+    } else if (text != "full") {
+      return error(Code::kInvalidArgument, "parameter 'transactions' must be \"full\" or \"ids\"");
+    }
+  }
+  const bool latest = params_empty(params) ||
+                      (params.is_object() && params.size() == 1 && params.contains("transactions"));
   std::optional<chain::Block> block;
-  if (params_empty(params)) {
+  if (latest) {
     SYNOD_ASSIGN_OR_RETURN(std::optional<storage::ChainTip> tip, node_.chain().tip());
     if (!tip) return error(Code::kNotFound, "no block is committed yet");
     SYNOD_ASSIGN_OR_RETURN(block, node_.chain().block(tip->height));
@@ -388,7 +408,7 @@ Result<Json> RpcService::get_block(const Json& params) const {
   if (!block) return error(Code::kNotFound, "no such block");
   SYNOD_ASSIGN_OR_RETURN(std::optional<chain::Certificate> certificate,
                          node_.chain().certificate(block->height()));
-  Json out = block_json(*block, certificate);
+  Json out = block_json(*block, certificate, detail);
   if (certificate) out["certificate"] = certificate_json(*certificate, node_.genesis());
   return out;
 }

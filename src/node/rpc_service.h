@@ -74,6 +74,10 @@ class RpcService {
 
 // JSON forms shared with other tools (docs/rpc.md).
 rpc::Json transaction_json(const chain::Transaction& tx);
-rpc::Json block_json(const chain::Block& block, const std::optional<chain::Certificate>& cert);
+// How get_block lists a block's transactions: in full ("transactions", each as get_transaction
+// answers) or by id only ("transaction_ids"), for followers that only match ids.
+enum class BlockTransactions { kFull, kIds };
+rpc::Json block_json(const chain::Block& block, const std::optional<chain::Certificate>& cert,
+                     BlockTransactions detail = BlockTransactions::kFull);
 
 }  // namespace synod::node

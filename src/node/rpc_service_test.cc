@@ -78,6 +78,17 @@ TEST_F(RpcServiceTest, TransferIsCommittedAndProven) {
   Json latest = call(port_, "get_block", nullptr);
   ASSERT_TRUE(latest.contains("result")) << latest.dump();
   EXPECT_GE(latest["result"]["height"].get<uint64_t>(), height);
+  Json ids = call(port_, "get_block", Json{{"height", height}, {"transactions", "ids"}});
+  ASSERT_TRUE(ids.contains("result")) << ids.dump();
+  EXPECT_FALSE(ids["result"].contains("transactions"));
+  EXPECT_EQ(ids["result"]["transaction_ids"], Json::array({tx.id().hex()}));
+  EXPECT_EQ(ids["result"]["header_hex"], block["result"]["header_hex"]);
+  Json latest_ids = call(port_, "get_block", Json{{"transactions", "ids"}});
+  ASSERT_TRUE(latest_ids.contains("result")) << latest_ids.dump();
+  EXPECT_GE(latest_ids["result"]["height"].get<uint64_t>(), height);
+  Json bad = call(port_, "get_block", Json{{"height", height}, {"transactions", "some"}});
+  ASSERT_TRUE(bad.contains("error")) << bad.dump();
+  EXPECT_EQ(bad["error"]["code"], rpc::kInvalidParams);
 
   Json account = call(port_, "get_account", Json{{"address", recipient.to_string()}});
   ASSERT_TRUE(account.contains("result")) << account.dump();
