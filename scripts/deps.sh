@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
-  libsodium-dev libssl-dev librocksdb-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
+  libsodium-dev libssl-dev librocksdb-dev libjemalloc-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
   libspdlog-dev libfmt-dev libasio-dev libgtest-dev libgmock-dev libbenchmark-dev
   chromium  # the explorer's browser test (tests/explorer/)
 )
