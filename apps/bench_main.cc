@@ -2,7 +2,7 @@
 //
 //   synod-bench localnet --nodes 4 --consensus pbft --duration 60 [--rate R] [--accounts K]
 //       [--connections C] [--batch B] [--inflight N] [--app kvstore --value-bytes 32
-//       --unsigned-writes] [--kill-after 20] [--json]
+//       --unsigned-writes] [--kill-after 20] [--no-tx-index] [--json]
 //     writes a fresh network (cluster::LocalCluster) into a temporary folder (or --root), with K
 //     funded accounts, starts it, runs the load, and tears it down (the folder is removed unless
 //     --keep).
@@ -63,6 +63,7 @@ struct BenchFlags {
   bool unsigned_writes = false;
   uint64_t kill_after_s = 0;
   uint64_t block_interval_ms = 500;
+  bool no_tx_index = false;  // the nodes' index_transactions = false
   std::string root;
   bool keep = false;
   std::string log_level = "warn";
@@ -216,6 +217,7 @@ int run_localnet(BenchFlags flags) {
   options.genesis.block_interval_ms = flags.block_interval_ms;
   options.accounts = flags.accounts;
   options.account_seed = flags.accounts_seed;
+  options.index_transactions = !flags.no_tx_index;
   options.log_level = flags.log_level;
   options.synod_binary = flags.synod_binary.empty() ? self_dir() + "/synod" : flags.synod_binary;
   auto created = cluster::LocalCluster::create(options);
@@ -429,6 +431,8 @@ int main(int argc, char** argv) {
                        "SIGKILL the last node after this many seconds of load");
   localnet->add_option("--block-interval-ms", localnet_flags.block_interval_ms)
       ->capture_default_str();
+  localnet->add_flag("--no-tx-index", localnet_flags.no_tx_index,
+                     "Nodes keep no transaction index (index_transactions = false)");
   localnet->add_option("--root", localnet_flags.root, "Folder for the homes (default: a temp one)");
   localnet->add_flag("--keep", localnet_flags.keep, "Keep the temporary folder");
   localnet->add_option("--log-level", localnet_flags.log_level, "The nodes' log level")

@@ -122,6 +122,7 @@ Result<node::NetworkHomes> write_cluster_homes(const ClusterOptions& input) {
     node.validator = i < options.validators;
     node.config.home = node_home(options.root, i);
     node.config.log_level = options.log_level;
+    node.config.index_transactions = options.index_transactions;
     node.config.p2p.listen_port = static_cast<uint16_t>(options.base_port + 2 * i);
     node.config.rpc.listen_port = static_cast<uint16_t>(options.base_port + 2 * i + 1);
     node.config.rpc.token = node::random_token();

@@ -51,6 +51,7 @@ struct ClusterOptions {
   uint64_t account_balance = 1'000'000'000;
   std::string account_seed = "synod-localnet";
   std::string log_level = "info";
+  bool index_transactions = true;     // each node's config.index_transactions
   std::string synod_binary;           // the `synod` executable that runs each node
   int parent_death_signal = SIGKILL;  // what a child gets when the starting thread exits
 };

@@ -36,6 +36,14 @@ class TableReader {
     return Status::ok();
   }
 
+  Status boolean(std::string_view key, bool& out) {
+    const toml::node* node = find(key);
+    if (node == nullptr) return Status::ok();
+    if (!node->is_boolean()) return key_error(key, "must be true or false");
+    out = *node->value<bool>();
+    return Status::ok();
+  }
+
   template <typename T>
   Status integer(std::string_view key, uint64_t min, uint64_t max, T& out) {
     static_assert(std::is_unsigned_v<T>);
@@ -158,6 +166,7 @@ Status read_config(const toml::table& root, std::string_view source, Config& con
   SYNOD_TRY(top.string("node_key_file", config.node_key_file));
   SYNOD_TRY(top.string("validator_key_file", config.validator_key_file));
   SYNOD_TRY(top.string("data_dir", config.data_dir));
+  SYNOD_TRY(top.boolean("index_transactions", config.index_transactions));
   SYNOD_TRY(read_section(top, "p2p", source, config.p2p, read_p2p));
   SYNOD_TRY(read_section(top, "rpc", source, config.rpc, read_rpc));
   SYNOD_TRY(read_section(top, "mempool", source, config.mempool, read_mempool));
@@ -290,6 +299,10 @@ std::string Config::to_toml() const {
   out += fmt::format("validator_key_file = {}  # consensus key; \"\" follows only\n",
                      quote(validator_key_file));
   out += fmt::format("data_dir = {}  # RocksDB\n", quote(data_dir));
+  out += fmt::format(
+      "index_transactions = {}  # the id and address-history index of get_transaction and "
+      "get_history\n",
+      index_transactions);
   out += "\n[p2p]\n";
   out += fmt::format("listen_address = {}\n", quote(p2p.listen_address));
   out += fmt::format("listen_port = {}\n", p2p.listen_port);

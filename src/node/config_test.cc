@@ -21,6 +21,7 @@ TEST(ConfigTest, EmptyFileGivesTheDefaults) {
   EXPECT_EQ(*config, expected);
   EXPECT_EQ(config->rpc.listen_address, "127.0.0.1");
   EXPECT_EQ(config->data_path(), "/home/x/data");
+  EXPECT_TRUE(config->index_transactions);
   EXPECT_EQ(config->resolve("/abs/key.json"), "/abs/key.json");
 }
 
@@ -29,6 +30,7 @@ TEST(ConfigTest, ToTomlReadsBackEqual) {
   config.home = "/h";
   config.log_level = "debug";
   config.validator_key_file = "";
+  config.index_transactions = false;
   config.p2p.listen_port = 7001;
   config.p2p.persistent_peers = {{"127.0.0.1", 7002}, {"::1", 7003}};
   config.p2p.seeds = {{"10.0.0.1", 26656}};
@@ -54,6 +56,8 @@ TEST(ConfigTest, ErrorsNameTheKey) {
             "config.toml: rpc.listen_port: must be an integer");
   EXPECT_EQ(parse_error("[rpc]\nthreads = 0\n"), "config.toml: rpc.threads: must be 1..64");
   EXPECT_EQ(parse_error("log_level = 3\n"), "config.toml: log_level: must be a string");
+  EXPECT_EQ(parse_error("index_transactions = 1\n"),
+            "config.toml: index_transactions: must be true or false");
   EXPECT_EQ(parse_error("log_level = \"loud\"\n"),
             "config.toml: log_level: must be one of trace, debug, info, warn, error, off");
   EXPECT_EQ(parse_error("[mempool]\ntransactions_max = -1\n"),

@@ -106,8 +106,29 @@ Status Node::open_storage() {
   kv_ = std::move(kv).value();
   storage::ChainStoreOptions store_options;
   store_options.revertible = genesis().consensus.mechanism == chain::Mechanism::kPow;
+  store_options.index_transactions = config().index_transactions;
   chain_ = std::make_unique<storage::ChainStore>(*kv_, store_options);
-  return chain_->check_format().with_context("opening the data folder");
+  SYNOD_TRY(chain_->check_format().with_context("opening the data folder"));
+  if (!config().index_transactions) {
+    log_->info(
+        "index_transactions = false: committed transactions are not indexed by id or "
+        "address");
+  }
+  SYNOD_ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, chain_->indexed_through());
+  if (config().index_transactions && indexed) {
+    log_->info("indexing the transactions of the blocks above height {}", *indexed);
+    auto last_logged = std::chrono::steady_clock::now();
+    auto indexed_blocks = chain_->catch_up_index([&](uint64_t done, uint64_t total) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_logged < std::chrono::seconds(5) && done != total) return;
+      last_logged = now;
+      log_->info("indexed {} of {} blocks", done, total);
+    });
+    if (!indexed_blocks.is_ok()) {
+      return indexed_blocks.status().with_context("indexing the transactions of stored blocks");
+    }
+  }
+  return Status::ok();
 }
 
 Status Node::restore_application() {

@@ -28,6 +28,14 @@ Result<Hash256> hash_param(const Json& params, std::string_view name) {
   return *hash;
 }
 
+// What get_transaction (for a transaction it cannot find) and get_history answer on a node that
+// keeps no transaction index: not knowing is not "unknown".
+Status no_index_error() {
+  return error(Code::kFailedPrecondition,
+               "this node keeps no transaction index (index_transactions = false in its "
+               "config.toml); ask a node that does");
+}
+
 bool params_empty(const Json& params) {
   return params.is_null() || (params.is_object() && params.empty()) ||
          (params.is_array() && params.empty());
@@ -377,6 +385,7 @@ Result<Json> RpcService::get_transaction(const Json& params) const {
     return Json{
         {"id", id.hex()}, {"status", "pending"}, {"transaction", transaction_json(*pending)}};
   }
+  if (!node_.chain().indexes_transactions()) return no_index_error();
   return Json{{"id", id.hex()}, {"status", "unknown"}};
 }
 
@@ -482,6 +491,7 @@ Result<Json> RpcService::get_validators(const Json& params) const {
 }
 
 Result<Json> RpcService::get_history(const Json& params) const {
+  if (!node_.chain().indexes_transactions()) return no_index_error();
   SYNOD_ASSIGN_OR_RETURN(std::string text, rpc::string_param(params, "address", 0));
   auto address = chain::Address::parse(text);
   if (!address.is_ok()) {

@@ -455,6 +455,72 @@ TEST(RpcServiceSyncTest, StatusShowsPeersHeightsAndSyncProgress) {
   (*validator)->stop();
 }
 
+class RpcIndexOffTest : public testing::SingleNodeTest {
+ protected:
+  void SetUp() override {
+    index_transactions_ = false;
+    start_node(/*verify_threads=*/1);
+    start_rpc();
+  }
+};
+
+// The height of the block holding `id`, found through get_block's ids; 0 when not (yet) found.
+uint64_t height_holding(uint16_t port, const Hash256& id) {
+  Json latest = call(port, "get_block", Json{{"transactions", "ids"}});
+  if (!latest.contains("result")) return 0;
+  const uint64_t tip = latest["result"]["height"];
+  for (uint64_t height = 1; height <= tip; ++height) {
+    Json block = call(port, "get_block", Json{{"height", height}, {"transactions", "ids"}});
+    if (!block.contains("result")) return 0;
+    for (const Json& listed : block["result"]["transaction_ids"])
+      if (listed == id.hex()) return height;
+  }
+  return 0;
+}
+
+TEST_F(RpcIndexOffTest, CommittedLookupsSayThereIsNoIndexUntilItIsTurnedOn) {
+  const crypto::KeyPair sender = *files_->validator_key;
+  const chain::Address recipient =
+      chain::Address::from_public_key(crypto::KeyPair::generate().public_key());
+  chain::Transaction tx =
+      chain::make_transfer(files_->genesis.chain_id, sender, 0, 1, recipient, 77);
+  Json submitted = call(port_, "submit_transaction", Json{{"transaction", to_hex(encode(tx))}});
+  ASSERT_TRUE(submitted.contains("result")) << submitted.dump();
+  uint64_t height = 0;
+  ASSERT_TRUE(
+      testing::eventually([&] { return (height = height_holding(port_, tx.id())) != 0; }, kWaitMs));
+
+  // Committed, so no longer pending, and this node cannot say where: an error, not "unknown".
+  Json lookup = call(port_, "get_transaction", Json{{"id", tx.id().hex()}});
+  ASSERT_TRUE(lookup.contains("error")) << lookup.dump();
+  EXPECT_EQ(lookup["error"]["code"], rpc::kServerError);
+  EXPECT_NE(lookup["error"]["message"].get<std::string>().find("index_transactions"),
+            std::string::npos)
+      << lookup.dump();
+  Json history = call(port_, "get_history", Json{{"address", recipient.to_string()}});
+  ASSERT_TRUE(history.contains("error")) << history.dump();
+  // The ledger itself is whole: the recipient's balance is proven as usual.
+  Json account = call(port_, "get_account", Json{{"address", recipient.to_string()}});
+  ASSERT_TRUE(account.contains("result")) << account.dump();
+  EXPECT_EQ(account["result"]["balance"], "77");
+
+  // Restarted with the index on, the node indexes the blocks it left out before it serves.
+  service_->stop();
+  node_->stop();
+  node_.reset();
+  files_->config.index_transactions = true;
+  reopen_node();
+  start_rpc();
+  Json found = call(port_, "get_transaction", Json{{"id", tx.id().hex()}});
+  ASSERT_TRUE(found.contains("result")) << found.dump();
+  EXPECT_EQ(found["result"]["status"], "committed");
+  EXPECT_EQ(found["result"]["height"], height);
+  Json listed = call(port_, "get_history", Json{{"address", recipient.to_string()}});
+  ASSERT_TRUE(listed.contains("result")) << listed.dump();
+  ASSERT_EQ(listed["result"]["entries"].size(), 1u) << listed.dump();
+  EXPECT_EQ(listed["result"]["entries"][0]["id"], tx.id().hex());
+}
+
 TEST_F(RpcServiceTest, BadRequestsGetErrors) {
   auto code_of = [](const Json& answer) {
     return answer.contains("error") ? answer["error"]["code"].get<int>() : 0;

@@ -31,6 +31,13 @@ class SingleNodeTest : public ::testing::Test {
     files_->config.rpc.listen_port = 0;
     files_->config.log_level = "warn";
     files_->config.mempool.verify_threads = verify_threads;
+    files_->config.index_transactions = index_transactions_;
+    reopen_node();
+  }
+
+  // Opens and starts the node again on its home (after node_->stop() and node_.reset(), or on a
+  // fresh home from start_node); waits for height 1.
+  void reopen_node() {
     auto opened = Node::open(*files_);
     ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
     node_ = std::move(opened).value();
@@ -52,6 +59,7 @@ class SingleNodeTest : public ::testing::Test {
     if (node_) node_->stop();
   }
 
+  bool index_transactions_ = true;  // config.index_transactions for start_node
   TempDir dir_;
   std::optional<HomeFiles> files_;
   std::unique_ptr<Node> node_;

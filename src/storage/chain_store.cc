@@ -19,6 +19,7 @@ constexpr std::string_view kUndoPrefix = "u/";
 constexpr std::string_view kRecordPrefix = "r/";
 constexpr std::string_view kTipKey = "m/tip";
 constexpr std::string_view kFormatKey = "m/format";
+constexpr std::string_view kIndexedKey = "m/indexed";
 
 constexpr uint8_t kRoleSender = 1;
 constexpr uint8_t kRoleRecipient = 2;
@@ -304,7 +305,17 @@ Status ChainStore::add_commit(WriteBatch& batch, const chain::Block& block,
   batch.put(height_key(kBlockPrefix, height), encode(block));
   batch.put(height_key(kCertificatePrefix, height), encode(certificate));
   batch.put(prefixed(kHashPrefix, hash.view()), encode_u64(height));
-  add_transaction_index(batch, block);
+  SYNOD_ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, indexed_through());
+  if (options_.index_transactions) {
+    if (indexed) {
+      return error(Code::kFailedPrecondition,
+                   "chain store: the transaction index stops at height " +
+                       std::to_string(*indexed) + "; catch_up_index() before committing");
+    }
+    add_transaction_index(batch, block);
+  } else if (!indexed) {
+    batch.put(as_bytes(kIndexedKey), encode_u64(height - 1));
+  }
   if (options_.revertible) SYNOD_TRY(add_undo(batch, height, result));
   add_state_writes(batch, result.writes);
   batch.put(as_bytes(kTipKey),
@@ -351,7 +362,13 @@ Status ChainStore::add_revert(WriteBatch& batch, const chain::Block& block) cons
   batch.remove(height_key(kBlockPrefix, height));
   batch.remove(height_key(kCertificatePrefix, height));
   batch.remove(prefixed(kHashPrefix, block.hash().view()));
-  remove_transaction_index(batch, block);
+  SYNOD_ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, indexed_through());
+  if (!indexed || height <= *indexed) {
+    remove_transaction_index(batch, block);
+    if (indexed || !options_.index_transactions) {
+      batch.put(as_bytes(kIndexedKey), encode_u64(height - 1));
+    }
+  }
   add_state_writes(batch, undo.previous);
   batch.remove(height_key(kUndoPrefix, height));
   if (height == 1) {
@@ -403,7 +420,45 @@ Status ChainStore::put_records(std::span<const EngineRecord> records, bool sync)
   return kv_.write(batch, sync);
 }
 
+Result<uint64_t> ChainStore::catch_up_index(
+    const std::function<void(uint64_t done, uint64_t total)>& progress) {
+  if (!options_.index_transactions) return uint64_t{0};
+  SYNOD_ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, indexed_through());
+  if (!indexed) return uint64_t{0};
+  SYNOD_ASSIGN_OR_RETURN(std::optional<ChainTip> tip, this->tip());
+  const uint64_t tip_height = tip ? tip->height : 0;
+  const uint64_t first = *indexed + 1;
+  const uint64_t total = tip_height >= first ? tip_height - first + 1 : 0;
+  for (uint64_t height = first; height <= tip_height; ++height) {
+    SYNOD_ASSIGN_OR_RETURN(std::optional<chain::Block> block, this->block(height));
+    if (!block) return corrupt(at_height("block", height), "it is missing below the tip");
+    WriteBatch batch;
+    add_transaction_index(batch, *block);
+    if (height == tip_height) {
+      batch.remove(as_bytes(kIndexedKey));
+    } else {
+      batch.put(as_bytes(kIndexedKey), encode_u64(height));
+    }
+    SYNOD_TRY(kv_.write(batch, /*sync=*/false));
+    if (progress) progress(height - first + 1, total);
+  }
+  if (total == 0) {  // a marker at or above the tip: nothing is missing
+    WriteBatch batch;
+    batch.remove(as_bytes(kIndexedKey));
+    SYNOD_TRY(kv_.write(batch, /*sync=*/false));
+  }
+  SYNOD_TRY(kv_.sync());
+  return total;
+}
+
 // ---- reads ----
+
+Result<std::optional<uint64_t>> ChainStore::indexed_through() const {
+  SYNOD_ASSIGN_OR_RETURN(std::optional<Bytes> bytes, kv_.get(as_bytes(kIndexedKey)));
+  if (!bytes) return std::optional<uint64_t>();
+  SYNOD_ASSIGN_OR_RETURN(uint64_t height, decode_u64(*bytes, "transaction index marker"));
+  return std::optional<uint64_t>(height);
+}
 
 Status ChainStore::check_format() {
   SYNOD_ASSIGN_OR_RETURN(std::optional<Bytes> bytes, kv_.get(as_bytes(kFormatKey)));

@@ -19,6 +19,15 @@
 //   "m/tip"                                → height u64 | block hash(32) | time_ms u64 |
 //   certificate
 //   "m/format"                             → u32: the layout version (kChainStoreFormat)
+//   "m/indexed"                            → u64: the last height whose "x/" and "a/" entries
+//                                             are stored; absent when every block's are
+//
+// Transaction index. The "x/" and "a/" entries are the index; with `index_transactions` off,
+// commit_block writes neither and records, once, in "m/indexed" the last height that has them.
+// Turned on again, catch_up_index() (the node runs it at start) indexes the blocks above that
+// height, one batch per block with the marker's advance, and drops the marker at the tip; until
+// then commit_block refuses. A store with no marker (including every store written before it
+// existed) is indexed throughout, so the layout version stays 1.
 //
 // Format: check_format() runs before anything else reads the store. It writes the version into a
 // store that has none (a new one, or one written before the marker existed, whose layout is
@@ -47,6 +56,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -71,6 +81,8 @@ struct ChainStoreOptions {
   // Keep undo for each height until finalize(), so revert_block works (PoW). Costs one read per
   // state write at commit.
   bool revertible = false;
+  // Write each committed transaction's "x/" and "a/" entries; see "Transaction index" above.
+  bool index_transactions = true;
 };
 
 // The highest committed block.
@@ -155,8 +167,18 @@ class ChainStore {
   // See "Format" above: Ok (marker written if absent, durably), kFailedPrecondition for another
   // version, kCorrupt for an unreadable marker.
   Status check_format();
+  // With index_transactions on, indexes every block above the "m/indexed" marker (see
+  // "Transaction index") and returns how many; progress(done, total) is called after each block.
+  // Returns 0 at once when the index is off or complete. Durable when it returns.
+  Result<uint64_t> catch_up_index(
+      const std::function<void(uint64_t done, uint64_t total)>& progress = {});
 
   // ---- reads (any thread) ----
+
+  bool indexes_transactions() const { return options_.index_transactions; }
+  // The last height whose transactions are indexed when the index stops below the tip, or
+  // std::nullopt when every block is indexed.
+  Result<std::optional<uint64_t>> indexed_through() const;
 
   // The highest committed block, or std::nullopt when no block is stored.
   Result<std::optional<ChainTip>> tip() const;

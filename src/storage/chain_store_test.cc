@@ -251,6 +251,89 @@ TEST_P(ChainStoreTest, HistoryListsAnAddressInOrderAndPages) {
   EXPECT_TRUE(page.more);
 }
 
+// Every transaction of `commits` is found by id and in its sender's history, or none is.
+void expect_indexed(const ChainStore& store, const std::vector<TestCommit>& commits, bool indexed) {
+  for (const TestCommit& c : commits) {
+    for (const chain::Transaction& tx : c.block.transactions) {
+      EXPECT_EQ(ok_value(store.transaction_location(tx.id())).has_value(), indexed)
+          << "height " << c.block.height();
+      std::vector<HistoryEntry> history =
+          ok_value(store.history(tx.sender_address(), HistoryQuery{})).entries;
+      bool listed = std::any_of(history.begin(), history.end(), [&](const HistoryEntry& entry) {
+        return entry.height == c.block.height();
+      });
+      EXPECT_EQ(listed, indexed) << "height " << c.block.height();
+    }
+  }
+}
+
+TEST_P(ChainStoreTest, IndexOffWritesNoEntriesAndTurnedOnCatchesUp) {
+  std::vector<TestCommit> first = commit_blocks(*store_, 2);
+  EXPECT_EQ(ok_value(store_->indexed_through()), std::nullopt);
+
+  ChainStore off(*kv_, ChainStoreOptions{.index_transactions = false});
+  EXPECT_FALSE(off.indexes_transactions());
+  EXPECT_EQ(ok_value(off.catch_up_index()), 0u) << "nothing to do with the index off";
+  std::vector<TestCommit> unindexed = commit_blocks(off, 3);
+  EXPECT_EQ(ok_value(off.indexed_through()), std::optional<uint64_t>(2));
+  expect_indexed(off, first, true);  // entries written before stay, and stay right
+  expect_indexed(off, unindexed, false);
+  EXPECT_EQ(ok_value(off.tip())->height, 5u);
+
+  ChainStore on(*kv_);
+  TestCommit sixth = chain_.next();
+  EXPECT_EQ(on.commit_block(sixth.block, sixth.certificate, sixth.result, true).code(),
+            Code::kFailedPrecondition)
+      << "a commit above a gap in the index";
+  std::vector<std::pair<uint64_t, uint64_t>> progress;
+  EXPECT_EQ(ok_value(on.catch_up_index(
+                [&](uint64_t done, uint64_t total) { progress.emplace_back(done, total); })),
+            3u);
+  EXPECT_EQ(progress, (std::vector<std::pair<uint64_t, uint64_t>>{{1, 3}, {2, 3}, {3, 3}}));
+  EXPECT_EQ(ok_value(on.indexed_through()), std::nullopt);
+  expect_indexed(on, first, true);
+  expect_indexed(on, unindexed, true);
+  ASSERT_OK(on.commit_block(sixth.block, sixth.certificate, sixth.result, true));
+  expect_indexed(on, {sixth}, true);
+  EXPECT_EQ(ok_value(on.catch_up_index()), 0u);
+}
+
+TEST_P(ChainStoreTest, IndexMarkerOnAnEmptyStoreAndAtTheTip) {
+  ChainStore off(*kv_, ChainStoreOptions{.index_transactions = false});
+  std::vector<TestCommit> commits = commit_blocks(off, 2);
+  EXPECT_EQ(ok_value(off.indexed_through()), std::optional<uint64_t>(0));
+  ChainStore on(*kv_);
+  EXPECT_EQ(ok_value(on.catch_up_index()), 2u);
+  expect_indexed(on, commits, true);
+  // Off again without a commit, then on: the marker is at the tip and nothing is missing.
+  ChainStore off_again(*kv_, ChainStoreOptions{.index_transactions = false});
+  TestCommit third = commit_blocks(off_again, 1)[0];
+  EXPECT_EQ(ok_value(on.indexed_through()), std::optional<uint64_t>(2));
+  EXPECT_EQ(ok_value(on.catch_up_index()), 1u);
+  expect_indexed(on, {third}, true);
+}
+
+TEST_P(ChainStoreTest, RevertWithTheIndexOffRemovesEntriesItFindsAndMovesTheMarker) {
+  ChainStore on(*kv_, ChainStoreOptions{.revertible = true});
+  std::vector<TestCommit> commits = commit_blocks(on, 3);
+  ChainStore off(*kv_, ChainStoreOptions{.revertible = true, .index_transactions = false});
+  ASSERT_OK(off.revert_block(3, true));  // committed with the index: its entries go
+  EXPECT_EQ(ok_value(off.indexed_through()), std::optional<uint64_t>(2));
+  expect_indexed(off, {commits[2]}, false);
+  expect_indexed(off, {commits[0], commits[1]}, true);
+  // A new third block (other transactions), committed with the index still off.
+  TestChain other(5, 3);
+  other.resume(ok_value(test::stored_state(off)), *ok_value(off.tip()));
+  TestCommit third = other.next();
+  ASSERT_OK(off.commit_block(third.block, third.certificate, third.result, true));
+  expect_indexed(off, {third}, false);
+  EXPECT_EQ(ok_value(off.indexed_through()), std::optional<uint64_t>(2));
+  ChainStore on_again(*kv_, ChainStoreOptions{.revertible = true});
+  EXPECT_EQ(ok_value(on_again.catch_up_index()), 1u);
+  expect_indexed(on_again, {third}, true);
+  EXPECT_EQ(ok_value(on_again.indexed_through()), std::nullopt);
+}
+
 TEST_P(ChainStoreTest, HistoryLimitIsBounded) {
   for (size_t limit : {size_t{0}, kHistoryEntriesMax + 1}) {
     auto page = store_->history(account_address(0),
