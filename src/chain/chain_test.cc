@@ -57,6 +57,7 @@ TEST(Transaction, SignVerifyAndRoundTrip) {
   ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
   EXPECT_EQ(*decoded, tx);
   EXPECT_EQ(decoded->id(), tx.id());
+  EXPECT_EQ(transaction_id(encoded), tx.id());
   EXPECT_EQ(encode(*decoded), encoded);
 }
 

@@ -68,10 +68,14 @@ bool Transaction::verify_signature() const {
   return crypto::verify(sender, signing_hash().view(), signature);
 }
 
+Hash256 transaction_id(ByteView encoding) {
+  return crypto::tagged_hash("synod/tx", encoding);
+}
+
 Hash256 Transaction::id() const {
   Writer writer(256);
   encode(writer);
-  return crypto::tagged_hash("synod/tx", writer.buffer());
+  return transaction_id(writer.buffer());
 }
 
 Result<Transaction> decode_transaction(ByteView bytes) {

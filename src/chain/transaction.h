@@ -58,6 +58,7 @@ struct Transaction {
   // Sets `signature` with the sender's key; `key.public_key()` must equal `sender`.
   void sign(const crypto::KeyPair& key);
   bool verify_signature() const;
+  // transaction_id(encoding of this transaction).
   Hash256 id() const;
 
   void encode(Writer& writer) const;
@@ -67,6 +68,11 @@ struct Transaction {
  private:
   void encode_unsigned(Writer& writer) const;
 };
+
+// The id of the transaction whose canonical encoding is `encoding`: tagged_hash("synod/tx",
+// encoding). Decoding is strict, so for bytes that decode this equals the decoded
+// transaction's id(); for other bytes it is merely some hash.
+Hash256 transaction_id(ByteView encoding);
 
 // Decodes one transaction, enforcing kTransactionBytesMax before decoding.
 Result<Transaction> decode_transaction(ByteView bytes);

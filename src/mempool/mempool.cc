@@ -143,21 +143,24 @@ void Mempool::verify(Item& item) {
   if (!item.tx.has_value()) {
     item.bytes = item.encoded.size();
     auto decoded = chain::decode_transaction(item.encoded);
-    Bytes().swap(item.encoded);
     if (!decoded.is_ok()) {
+      Bytes().swap(item.encoded);
       item.result.status = decoded.status();
       return;
     }
+    item.result.id = chain::transaction_id(item.encoded);  // the bytes decoded, so are canonical
+    Bytes().swap(item.encoded);
     item.tx = std::move(decoded).value();
   } else {
-    item.bytes = encode(*item.tx).size();
+    const Bytes encoded = encode(*item.tx);
+    item.bytes = encoded.size();
     if (item.bytes > config_.transaction_bytes_max) {
       item.result.status = oversize(item.bytes, config_.transaction_bytes_max);
       return;
     }
+    item.result.id = chain::transaction_id(encoded);
   }
   const chain::Transaction& tx = *item.tx;
-  item.result.id = tx.id();
   if (tx.chain_id != config_.chain_id) {
     item.result.status =
         error(Code::kInvalidArgument,

@@ -302,6 +302,7 @@ void Node::shutdown_driver() {
 uint64_t Node::next_deadline_ms(uint64_t now_ms) const {
   if (engine_->has_ready() || !gossip_batch_.empty()) return now_ms;
   uint64_t deadline = std::min(heartbeat_at_ms_, status_broadcast_at_ms_);
+  if (!announced_.empty()) deadline = std::min(deadline, announced_.front().due_ms);
   if (engine_wake_ms_) deadline = std::min(deadline, *engine_wake_ms_);
   deadline = std::min(deadline, block_sync_.wake_at_ms(now_ms));
   if (block_sync_.syncing()) deadline = std::min(deadline, progress_log_at_ms_);
@@ -322,6 +323,7 @@ void Node::run_iteration(uint64_t now) {
   mempool_->poll();
 
   now = now_ms();
+  request_announced(now);
   if (now >= heartbeat_at_ms_ || (engine_wake_ms_ && now >= *engine_wake_ms_)) {
     engine_wake_ms_.reset();
     heartbeat_at_ms_ = now + kHeartbeatTickMs;

@@ -36,6 +36,7 @@
 #include <spdlog/logger.h>
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <future>
 #include <map>
@@ -101,6 +102,8 @@ struct NodeMetrics {
   uint64_t gossip_batches_in = 0;
   uint64_t gossip_batches_out = 0;
   uint64_t gossip_transactions_in = 0;
+  uint64_t gossip_ids_announced_in = 0;  // ids peers announced to this node
+  uint64_t gossip_ids_requested = 0;     // of those, asked for (the rest were here already)
   uint64_t sync_requests_sent = 0;
   uint64_t sync_requests_served = 0;
   uint64_t sync_blocks_applied = 0;
@@ -213,7 +216,12 @@ class Node {
   void pump();
   void on_network_event(net::Event& event);
   void on_consensus_message(net::Message& message);
-  void on_transaction_batch(net::Message& message);
+  void on_gossip_message(net::Message& message);
+  void on_transaction_batch(const net::NodeId& from, std::vector<Bytes> transactions);
+  void on_announce(const net::NodeId& from, const std::vector<Hash256>& ids, uint64_t now_ms);
+  void on_request(const net::NodeId& from, const std::vector<Hash256>& ids);
+  // Asks the announcers for the announced ids that are due and still missing.
+  void request_announced(uint64_t now_ms);
   void on_sync_message(net::Message& message);
   void serve_blocks(const net::NodeId& peer, const GetBlocks& request);
   void penalize(const net::NodeId& peer, std::string_view reason, uint32_t points);
@@ -279,6 +287,15 @@ class Node {
   std::optional<ValidatorAttestation> attestation_;  // made once, when first needed
   std::vector<Bytes> gossip_batch_;
   size_t gossip_batch_bytes_ = 0;
+  // Announced ids the mempool lacked when announced (node_network.cc), in due order: each waits
+  // kGossipAnnounceWaitMs for the push that is usually on its way or being admitted, then is
+  // asked of its announcer if the mempool still lacks it. At most kGossipAnnouncedMax.
+  struct AnnouncedId {
+    uint64_t due_ms = 0;
+    net::NodeId from;
+    Hash256 id;
+  };
+  std::deque<AnnouncedId> announced_;
   std::vector<CommitListener> commit_listeners_;
 
   std::unique_ptr<Atomics> counters_;

@@ -19,6 +19,13 @@ inline constexpr int kReadiesPerIterationMax = 10'000;
 // Fetched blocks applied in one iteration (one fsync serves them all).
 inline constexpr size_t kSyncBlocksPerIterationMax = 64;
 
+// Transaction gossip (node_network.cc): how long an announced id that the mempool lacks waits
+// for the push that is usually on its way (or being admitted) before it is asked of its
+// announcer, and the most ids waiting at once (announces beyond it are ignored: blocks carry
+// every transaction anyway).
+inline constexpr uint64_t kGossipAnnounceWaitMs = 200;
+inline constexpr size_t kGossipAnnouncedMax = 65'536;
+
 // Penalty points (net/transport.h: 100 bans a peer for a while).
 inline constexpr uint32_t kMalformedPenaltyPoints = 20;
 inline constexpr uint32_t kInvalidTransactionPenaltyPoints = 10;  // per invalid tx in a batch
@@ -52,6 +59,8 @@ struct Node::Atomics {
   std::atomic<uint64_t> gossip_batches_in{0};
   std::atomic<uint64_t> gossip_batches_out{0};
   std::atomic<uint64_t> gossip_transactions_in{0};
+  std::atomic<uint64_t> gossip_ids_announced_in{0};
+  std::atomic<uint64_t> gossip_ids_requested{0};
   std::atomic<uint64_t> sync_requests_sent{0};
   std::atomic<uint64_t> sync_requests_served{0};
   std::atomic<uint64_t> sync_blocks_applied{0};
@@ -76,6 +85,8 @@ struct Node::Atomics {
     out.gossip_batches_in = gossip_batches_in.load();
     out.gossip_batches_out = gossip_batches_out.load();
     out.gossip_transactions_in = gossip_transactions_in.load();
+    out.gossip_ids_announced_in = gossip_ids_announced_in.load();
+    out.gossip_ids_requested = gossip_ids_requested.load();
     out.sync_requests_sent = sync_requests_sent.load();
     out.sync_requests_served = sync_requests_served.load();
     out.sync_blocks_applied = sync_blocks_applied.load();

@@ -40,7 +40,7 @@ void Node::on_network_event(net::Event& event) {
       on_consensus_message(message);
       return;
     case net::Channel::kTransactions:
-      on_transaction_batch(message);
+      on_gossip_message(message);
       return;
     case net::Channel::kBlockSync:
       on_sync_message(message);
@@ -74,36 +74,50 @@ void Node::penalize(const net::NodeId& peer, std::string_view reason, uint32_t p
 }
 
 // ---- Transaction gossip ----
+//
+// Transactions submitted to this node are pushed in full to every peer (queue_gossip). What a
+// peer sends is admitted like any submission, and what is new here is announced by id to every
+// other peer, not back to the one it came from; a peer asks (Request) for the announced ids it
+// still lacks after kGossipAnnounceWaitMs. Among validators that all know each other the push
+// reaches everyone and the announces cost 32 bytes an id; along a line of peers a transaction
+// still travels hop by hop. Each node announces each transaction at most once, because the
+// mempool refuses the copies that come back.
 
-// A batch from a peer goes through the mempool like any submission; what it admits is new here,
-// so it is passed on to every other peer, not back to the one it came from (flooding: each node
-// forwards each transaction at most once, because the mempool refuses the copies that come back).
-void Node::on_transaction_batch(net::Message& message) {
-  auto decoded = decode_transaction_batch(message.payload);
+void Node::on_gossip_message(net::Message& message) {
+  auto decoded = decode_gossip_message(message.payload);
   if (!decoded.is_ok()) {
-    penalize(message.from, "malformed transaction batch", kMalformedPenaltyPoints);
+    penalize(message.from, "malformed transactions-channel message", kMalformedPenaltyPoints);
     return;
   }
+  if (auto* batch = std::get_if<TransactionsMessage>(&*decoded)) {
+    on_transaction_batch(message.from, std::move(batch->transactions));
+  } else if (auto* announce = std::get_if<AnnounceMessage>(&*decoded)) {
+    on_announce(message.from, announce->ids, now_ms());
+  } else {
+    on_request(message.from, std::get<RequestMessage>(*decoded).ids);
+  }
+}
+
+void Node::on_transaction_batch(const net::NodeId& from, std::vector<Bytes> transactions) {
   counters_->gossip_batches_in++;
-  counters_->gossip_transactions_in += decoded->size();
-  auto copies = std::make_shared<std::vector<Bytes>>(*decoded);
-  const net::NodeId from = message.from;
+  counters_->gossip_transactions_in += transactions.size();
   Status submitted = mempool_->submit_batch(
-      std::move(decoded).value(), [this, copies, from](std::vector<mempool::Admission> results) {
+      std::move(transactions), [this, from](std::vector<mempool::Admission> results) {
         // Each invalid transaction costs the peer, so a batch full of forged signatures (each
         // one a verification this node paid for) gets it banned at once, not after ten batches.
         uint64_t invalid = 0;
-        std::vector<Bytes> relay;
-        for (size_t i = 0; i < results.size(); ++i) {
-          const Code code = results[i].status.code();
-          if (code == Code::kOk) relay.push_back(std::move((*copies)[i]));
+        std::vector<Hash256> admitted;
+        for (const mempool::Admission& result : results) {
+          const Code code = result.status.code();
+          if (code == Code::kOk) admitted.push_back(result.id);
           if (code == Code::kCorrupt || code == Code::kUnauthenticated ||
               code == Code::kInvalidArgument)
             ++invalid;
         }
-        if (!relay.empty()) {
-          // A peer's batch holds at most kGossipBatchTransactionsMax, so this is one frame.
-          transport_->broadcast(net::Channel::kTransactions, encode_transaction_batch(relay), from);
+        if (!admitted.empty()) {
+          // A batch holds at most kGossipBatchTransactionsMax <= kGossipIdsMax transactions.
+          transport_->broadcast(net::Channel::kTransactions,
+                                encode_gossip_message(AnnounceMessage{std::move(admitted)}), from);
           counters_->gossip_batches_out++;
         }
         if (invalid > 0) {
@@ -114,6 +128,57 @@ void Node::on_transaction_batch(net::Message& message) {
         }
       });
   if (!submitted.is_ok()) log_->debug("transaction batch dropped: {}", submitted.to_string());
+}
+
+void Node::on_announce(const net::NodeId& from, const std::vector<Hash256>& ids, uint64_t now_ms) {
+  counters_->gossip_ids_announced_in += ids.size();
+  for (const Hash256& id : ids) {
+    if (announced_.size() >= kGossipAnnouncedMax) return;
+    if (!mempool_->contains(id)) {
+      announced_.push_back(AnnouncedId{now_ms + kGossipAnnounceWaitMs, from, id});
+    }
+  }
+}
+
+void Node::request_announced(uint64_t now_ms) {
+  std::map<net::NodeId, std::vector<Hash256>> wanted;
+  while (!announced_.empty() && announced_.front().due_ms <= now_ms) {
+    const AnnouncedId entry = std::move(announced_.front());
+    announced_.pop_front();
+    if (mempool_->contains(entry.id)) continue;
+    std::vector<Hash256>& ids = wanted[entry.from];
+    ids.push_back(entry.id);
+    counters_->gossip_ids_requested++;
+    if (ids.size() == kGossipIdsMax) {
+      (void)transport_->send(entry.from, net::Channel::kTransactions,
+                             encode_gossip_message(RequestMessage{std::move(ids)}));
+      ids.clear();
+    }
+  }
+  for (auto& [peer, ids] : wanted) {
+    if (ids.empty()) continue;
+    (void)transport_->send(peer, net::Channel::kTransactions,
+                           encode_gossip_message(RequestMessage{std::move(ids)}));
+  }
+}
+
+void Node::on_request(const net::NodeId& from, const std::vector<Hash256>& ids) {
+  std::vector<Bytes> found;
+  size_t found_bytes = 0;
+  for (const Hash256& id : ids) {
+    std::optional<chain::Transaction> tx = mempool_->get(id);
+    if (!tx) continue;  // committed or dropped since it was announced
+    found.push_back(encode(*tx));
+    found_bytes += found.back().size();
+    if (found.size() == kGossipBatchTransactionsMax || found_bytes >= kGossipBatchBytesMax) {
+      (void)transport_->send(from, net::Channel::kTransactions, encode_transaction_batch(found));
+      found.clear();
+      found_bytes = 0;
+    }
+  }
+  if (!found.empty()) {
+    (void)transport_->send(from, net::Channel::kTransactions, encode_transaction_batch(found));
+  }
 }
 
 void Node::queue_gossip(Bytes encoded) {

@@ -125,19 +125,69 @@ Bytes encode_blocks_message(uint64_t height_from, const std::vector<Bytes>& enco
 Bytes encode_transaction_batch(const std::vector<Bytes>& transactions) {
   SYNOD_ASSERT(transactions.size() <= kGossipBatchTransactionsMax);
   Writer writer;
+  writer.u8(static_cast<uint8_t>(GossipType::kTransactions));
   writer.list_size(transactions.size());
   for (const Bytes& tx : transactions)
     writer.bytes(tx);
   return writer.take();
 }
 
-Result<std::vector<Bytes>> decode_transaction_batch(ByteView payload) {
-  Reader reader(payload);
-  const size_t count = reader.list_size(kGossipBatchTransactionsMax, kTransactionBytesMin);
-  std::vector<Bytes> out;
-  out.reserve(count);
+namespace {
+
+void encode_ids(Writer& writer, GossipType type, const std::vector<Hash256>& ids) {
+  SYNOD_ASSERT(ids.size() <= kGossipIdsMax);
+  writer.u8(static_cast<uint8_t>(type));
+  writer.list_size(ids.size());
+  for (const Hash256& id : ids)
+    writer.fixed(id);
+}
+
+std::vector<Hash256> decode_ids(Reader& reader) {
+  const size_t count = reader.list_size(kGossipIdsMax, Hash256::kSize);
+  std::vector<Hash256> ids(count);
   for (size_t i = 0; i < count && reader.ok(); ++i)
-    out.push_back(reader.bytes(chain::kTransactionBytesMax));
+    ids[i] = reader.fixed<Hash256::kSize>();
+  return ids;
+}
+
+}  // namespace
+
+Bytes encode_gossip_message(const GossipMessage& message) {
+  if (const auto* batch = std::get_if<TransactionsMessage>(&message)) {
+    return encode_transaction_batch(batch->transactions);
+  }
+  Writer writer;
+  if (const auto* announce = std::get_if<AnnounceMessage>(&message)) {
+    encode_ids(writer, GossipType::kAnnounce, announce->ids);
+  } else {
+    encode_ids(writer, GossipType::kRequest, std::get<RequestMessage>(message).ids);
+  }
+  return writer.take();
+}
+
+Result<GossipMessage> decode_gossip_message(ByteView payload) {
+  Reader reader(payload);
+  const uint8_t type = reader.u8();
+  GossipMessage out;
+  switch (static_cast<GossipType>(type)) {
+    case GossipType::kTransactions: {
+      TransactionsMessage batch;
+      const size_t count = reader.list_size(kGossipBatchTransactionsMax, kTransactionBytesMin);
+      batch.transactions.reserve(count);
+      for (size_t i = 0; i < count && reader.ok(); ++i)
+        batch.transactions.push_back(reader.bytes(chain::kTransactionBytesMax));
+      out = std::move(batch);
+      break;
+    }
+    case GossipType::kAnnounce:
+      out = AnnounceMessage{decode_ids(reader)};
+      break;
+    case GossipType::kRequest:
+      out = RequestMessage{decode_ids(reader)};
+      break;
+    default:
+      if (reader.ok()) reader.fail("unknown gossip message type " + std::to_string(type));
+  }
   Status status = reader.finish();
   if (!status.is_ok()) return status;
   return out;

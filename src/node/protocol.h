@@ -13,8 +13,13 @@
 //   2 GetBlocks  height_from u64 | count u32         ask for count blocks from height_from on
 //   3 Blocks     height_from u64 | list of (block | certificate)
 //                 consecutive heights from height_from; empty when the peer has none of them
-// Transactions channel:
-//   list of transaction encodings (each at most kTransactionBytesMax)
+// Transactions channel, one tag byte then:
+//   1 Transactions  list of transaction encodings (each at most kTransactionBytesMax)
+//   2 Announce      list of transaction ids (32 bytes each): "I hold these"
+//   3 Request       list of transaction ids: "send me these" (answered with Transactions,
+//                   holding those the peer still has)
+// A node pushes the transactions its clients submit to every peer in full, and announces by id
+// the ones a peer gave it; a peer asks only for the ids it lacks (node_network.cc).
 #pragma once
 
 #include <optional>
@@ -88,7 +93,28 @@ Result<SyncMessage> decode_sync_message(ByteView payload);
 Bytes encode_certified_block(const CertifiedBlock& entry);
 Bytes encode_blocks_message(uint64_t height_from, const std::vector<Bytes>& encoded_entries);
 
+enum class GossipType : uint8_t { kTransactions = 1, kAnnounce = 2, kRequest = 3 };
+// The most ids in one Announce or Request.
+inline constexpr size_t kGossipIdsMax = 4'096;
+
+struct TransactionsMessage {
+  std::vector<Bytes> transactions;  // at most kGossipBatchTransactionsMax
+  friend bool operator==(const TransactionsMessage&, const TransactionsMessage&) = default;
+};
+struct AnnounceMessage {
+  std::vector<Hash256> ids;  // at most kGossipIdsMax
+  friend bool operator==(const AnnounceMessage&, const AnnounceMessage&) = default;
+};
+struct RequestMessage {
+  std::vector<Hash256> ids;  // at most kGossipIdsMax
+  friend bool operator==(const RequestMessage&, const RequestMessage&) = default;
+};
+using GossipMessage = std::variant<TransactionsMessage, AnnounceMessage, RequestMessage>;
+
+Bytes encode_gossip_message(const GossipMessage& message);
+// kCorrupt for anything that does not decode strictly or breaks a limit.
+Result<GossipMessage> decode_gossip_message(ByteView payload);
+// A Transactions message (the common case, without copying into a TransactionsMessage).
 Bytes encode_transaction_batch(const std::vector<Bytes>& transactions);
-Result<std::vector<Bytes>> decode_transaction_batch(ByteView payload);
 
 }  // namespace synod::node

@@ -84,19 +84,53 @@ TEST(ProtocolTest, SyncDecodingIsStrict) {
   EXPECT_FALSE(decode_sync_message(writer.buffer()).is_ok());
 }
 
-TEST(ProtocolTest, TransactionBatchesRoundTripAndAreBounded) {
+TEST(ProtocolTest, GossipMessagesRoundTripAndAreBounded) {
   std::vector<Bytes> transactions = {Bytes(150, 1), Bytes(200, 2)};
-  auto decoded = decode_transaction_batch(encode_transaction_batch(transactions));
-  ASSERT_TRUE(decoded.is_ok());
-  EXPECT_EQ(*decoded, transactions);
+  auto decoded = decode_gossip_message(encode_transaction_batch(transactions));
+  ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
+  EXPECT_EQ(*decoded, GossipMessage(TransactionsMessage{transactions}));
+  Hash256 a;
+  a.data[0] = 1;
+  Hash256 b;
+  b.data[31] = 2;
+  for (const GossipMessage& message :
+       {GossipMessage(AnnounceMessage{{a, b}}), GossipMessage(RequestMessage{{b}}),
+        GossipMessage(RequestMessage{}), GossipMessage(TransactionsMessage{transactions})}) {
+    auto round_trip = decode_gossip_message(encode_gossip_message(message));
+    ASSERT_TRUE(round_trip.is_ok()) << round_trip.status().to_string();
+    EXPECT_EQ(*round_trip, message);
+  }
 
   Writer oversized;
+  oversized.u8(static_cast<uint8_t>(GossipType::kTransactions));
   oversized.list_size(1);
   oversized.bytes(Bytes(chain::kTransactionBytesMax + 1, 0));
-  EXPECT_FALSE(decode_transaction_batch(oversized.buffer()).is_ok());
+  EXPECT_FALSE(decode_gossip_message(oversized.buffer()).is_ok());
   Writer too_many;
+  too_many.u8(static_cast<uint8_t>(GossipType::kTransactions));
   too_many.u32(kGossipBatchTransactionsMax + 1);
-  EXPECT_FALSE(decode_transaction_batch(too_many.buffer()).is_ok());
+  EXPECT_FALSE(decode_gossip_message(too_many.buffer()).is_ok());
+  Writer too_many_ids;
+  too_many_ids.u8(static_cast<uint8_t>(GossipType::kAnnounce));
+  too_many_ids.u32(kGossipIdsMax + 1);
+  for (size_t i = 0; i <= kGossipIdsMax; ++i)
+    too_many_ids.fixed(a);
+  EXPECT_FALSE(decode_gossip_message(too_many_ids.buffer()).is_ok());
+  Writer short_id;
+  short_id.u8(static_cast<uint8_t>(GossipType::kRequest));
+  short_id.u32(1);
+  short_id.u8(0);
+  EXPECT_FALSE(decode_gossip_message(short_id.buffer()).is_ok());
+  for (uint8_t type : {uint8_t{0}, uint8_t{4}, uint8_t{255}}) {
+    Writer unknown;
+    unknown.u8(type);
+    unknown.u32(0);
+    EXPECT_FALSE(decode_gossip_message(unknown.buffer()).is_ok()) << int{type};
+  }
+  EXPECT_FALSE(decode_gossip_message(ByteView()).is_ok());
+  Bytes trailing = encode_gossip_message(RequestMessage{{a}});
+  trailing.push_back(0);
+  EXPECT_FALSE(decode_gossip_message(trailing).is_ok());
 }
 
 }  // namespace

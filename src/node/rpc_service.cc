@@ -241,6 +241,13 @@ std::string RpcService::metrics_text() const {
          metrics.consensus_messages_in);
   metric("synod_consensus_messages_out_total", "counter", "Consensus messages sent.",
          metrics.consensus_messages_out);
+  metric("synod_gossip_transactions_in_total", "counter",
+         "Transactions peers sent in full (pushed, or asked for by id).",
+         metrics.gossip_transactions_in);
+  metric("synod_gossip_ids_announced_in_total", "counter", "Transaction ids peers announced.",
+         metrics.gossip_ids_announced_in);
+  metric("synod_gossip_ids_requested_total", "counter",
+         "Announced ids this node asked for (it did not have them).", metrics.gossip_ids_requested);
   metric("synod_rpc_subscriptions", "gauge", "RPC subscriptions (waiting or streaming).",
          subscriptions_->size());
   return out.str();

@@ -139,6 +139,7 @@ TEST_F(RpcServiceTest, TransferIsCommittedAndProven) {
   std::string metrics = rpc::http_get(rpc::loopback_endpoint(port_), "/metrics").value().body;
   EXPECT_NE(metrics.find("synod_height "), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("synod_transactions_committed_total 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("synod_gossip_ids_requested_total 0"), std::string::npos) << metrics;
 }
 
 // Opens the events stream of a subscription result.
