@@ -1,5 +1,5 @@
 // Fuzzes the decoders of everything peers send after the handshake and of the ledger's proofs:
-// PBFT messages, block-sync and transaction-batch messages, p2p control and peer-exchange
+// PBFT messages, block-sync and transaction-gossip messages, p2p control and peer-exchange
 // messages, accounts and state proofs. The first byte picks the decoder. Errors, never crashes;
 // accepted inputs re-encode to exactly themselves where the format is canonical.
 #include <cstdint>
@@ -45,8 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     case 2: {
-      auto batch = synod::node::decode_transaction_batch(input);
-      if (batch.is_ok()) same_or_abort(synod::node::encode_transaction_batch(*batch), input);
+      auto message = synod::node::decode_gossip_message(input);
+      if (message.is_ok()) same_or_abort(synod::node::encode_gossip_message(*message), input);
       break;
     }
     case 3:
