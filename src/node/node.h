@@ -104,6 +104,7 @@ struct NodeMetrics {
   uint64_t gossip_transactions_in = 0;
   uint64_t gossip_ids_announced_in = 0;  // ids peers announced to this node
   uint64_t gossip_ids_requested = 0;     // of those, asked for (the rest were here already)
+  uint64_t gossip_requests_refused = 0;  // ids peers asked for beyond their serving budget
   uint64_t sync_requests_sent = 0;
   uint64_t sync_requests_served = 0;
   uint64_t sync_blocks_applied = 0;
@@ -219,7 +220,7 @@ class Node {
   void on_gossip_message(net::Message& message);
   void on_transaction_batch(const net::NodeId& from, std::vector<Bytes> transactions);
   void on_announce(const net::NodeId& from, const std::vector<Hash256>& ids, uint64_t now_ms);
-  void on_request(const net::NodeId& from, const std::vector<Hash256>& ids);
+  void on_request(const net::NodeId& from, const std::vector<Hash256>& ids, uint64_t now_ms);
   // Asks the announcers for the announced ids that are due and still missing.
   void request_announced(uint64_t now_ms);
   void on_sync_message(net::Message& message);
@@ -296,6 +297,12 @@ class Node {
     Hash256 id;
   };
   std::deque<AnnouncedId> announced_;
+  // Per connected peer: transactions its Requests may still be served, and when it was refilled.
+  struct ServeBudget {
+    double tokens = 0;
+    uint64_t refilled_ms = 0;
+  };
+  std::map<net::NodeId, ServeBudget> serve_budgets_;
   std::vector<CommitListener> commit_listeners_;
 
   std::unique_ptr<Atomics> counters_;

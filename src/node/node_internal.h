@@ -25,6 +25,10 @@ inline constexpr size_t kSyncBlocksPerIterationMax = 64;
 // every transaction anyway).
 inline constexpr uint64_t kGossipAnnounceWaitMs = 200;
 inline constexpr size_t kGossipAnnouncedMax = 65'536;
+// Transactions served to one peer's Requests, per second (a token bucket holding at most one
+// second's worth). An honest peer asks only for what it lacks; without a bound, a peer could ask
+// for the same ids again and again and turn 32 bytes in into a whole transaction out.
+inline constexpr uint64_t kGossipServedPerPeerPerSecond = 20'000;
 
 // Penalty points (net/transport.h: 100 bans a peer for a while).
 inline constexpr uint32_t kMalformedPenaltyPoints = 20;
@@ -61,6 +65,7 @@ struct Node::Atomics {
   std::atomic<uint64_t> gossip_transactions_in{0};
   std::atomic<uint64_t> gossip_ids_announced_in{0};
   std::atomic<uint64_t> gossip_ids_requested{0};
+  std::atomic<uint64_t> gossip_requests_refused{0};
   std::atomic<uint64_t> sync_requests_sent{0};
   std::atomic<uint64_t> sync_requests_served{0};
   std::atomic<uint64_t> sync_blocks_applied{0};
@@ -87,6 +92,7 @@ struct Node::Atomics {
     out.gossip_transactions_in = gossip_transactions_in.load();
     out.gossip_ids_announced_in = gossip_ids_announced_in.load();
     out.gossip_ids_requested = gossip_ids_requested.load();
+    out.gossip_requests_refused = gossip_requests_refused.load();
     out.sync_requests_sent = sync_requests_sent.load();
     out.sync_requests_served = sync_requests_served.load();
     out.sync_blocks_applied = sync_blocks_applied.load();

@@ -32,6 +32,7 @@ void Node::on_network_event(net::Event& event) {
     log_->info("peer {} disconnected: {}", short_hex(disconnected->node_id), disconnected->reason);
     block_sync_.remove_peer(disconnected->node_id);
     peer_reports_.erase(disconnected->node_id);
+    serve_budgets_.erase(disconnected->node_id);
     return;
   }
   net::Message& message = std::get<net::Message>(event);
@@ -94,7 +95,7 @@ void Node::on_gossip_message(net::Message& message) {
   } else if (auto* announce = std::get_if<AnnounceMessage>(&*decoded)) {
     on_announce(message.from, announce->ids, now_ms());
   } else {
-    on_request(message.from, std::get<RequestMessage>(*decoded).ids);
+    on_request(message.from, std::get<RequestMessage>(*decoded).ids, now_ms());
   }
 }
 
@@ -162,10 +163,20 @@ void Node::request_announced(uint64_t now_ms) {
   }
 }
 
-void Node::on_request(const net::NodeId& from, const std::vector<Hash256>& ids) {
+void Node::on_request(const net::NodeId& from, const std::vector<Hash256>& ids, uint64_t now_ms) {
+  constexpr double kRate = static_cast<double>(kGossipServedPerPeerPerSecond);
+  ServeBudget& bucket = serve_budgets_.try_emplace(from, ServeBudget{kRate, now_ms}).first->second;
+  bucket.tokens = std::min(
+      kRate, bucket.tokens + kRate * static_cast<double>(now_ms - bucket.refilled_ms) / 1'000.0);
+  bucket.refilled_ms = now_ms;
+  const size_t allowed =
+      static_cast<size_t>(std::min(bucket.tokens, static_cast<double>(ids.size())));
+  bucket.tokens -= static_cast<double>(allowed);
+  if (allowed < ids.size()) counters_->gossip_requests_refused += ids.size() - allowed;
   std::vector<Bytes> found;
   size_t found_bytes = 0;
-  for (const Hash256& id : ids) {
+  for (size_t i = 0; i < allowed; ++i) {
+    const Hash256& id = ids[i];
     std::optional<chain::Transaction> tx = mempool_->get(id);
     if (!tx) continue;  // committed or dropped since it was announced
     found.push_back(encode(*tx));

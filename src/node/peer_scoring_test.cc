@@ -10,6 +10,7 @@
 #include "consensus/pbft/messages.h"
 #include "net/transport.h"
 #include "node/node.h"
+#include "node/node_internal.h"
 #include "node/protocol.h"
 #include "node/test_support.h"
 
@@ -149,6 +150,55 @@ TEST_F(PeerScoringTest, ABatchOfForgedTransactionsGetsThePeerDisconnectedAtOnce)
   // Ten forged signatures already cost the ban threshold: one batch of sixteen is enough.
   EXPECT_EQ(sent, 1) << "the node kept a peer whose batch was all forged signatures";
   expect_alive_without(peer.transport.node_id());
+}
+
+// A peer that asks for the same transactions again and again gets at most the serving budget's
+// worth (kGossipServedPerPeerPerSecond a second, and one second's worth at once), not one whole
+// transaction for every 32-byte id it sends.
+TEST_F(PeerScoringTest, RepeatedRequestsAreServedOnlyUpToTheBudget) {
+  // 32 transfers (a sender's most in the mempool) with a nonce gap (nonce 0 never comes), so
+  // they stay pending.
+  const crypto::KeyPair& key = *files_.validator_key;
+  const chain::Address self = chain::Address::from_public_key(key.public_key());
+  std::vector<Hash256> ids;
+  for (uint64_t nonce = 1; nonce <= 32; ++nonce) {
+    chain::Transaction tx = chain::make_transfer(files_.genesis.chain_id, key, nonce, 1, self, 1);
+    ids.push_back(tx.id());
+    ASSERT_TRUE(node_->submit_transaction(encode(tx), [](const mempool::Admission&) {}).is_ok());
+  }
+  ASSERT_TRUE(testing::eventually([&] { return node_->mempool().size() == 32; }, kWaitMs));
+
+  Peer peer(files_.genesis);
+  auto node_id = peer.connect(node_->p2p_port());
+  ASSERT_TRUE(node_id.has_value());
+  const Bytes request = encode_gossip_message(RequestMessage{ids});
+  constexpr int kRequests = 4'000;  // 128,000 transactions asked for, as fast as they go out
+  const uint64_t started = testing::steady_ms();
+  for (int i = 0; i < kRequests; ++i)
+    ASSERT_TRUE(peer.transport.send(*node_id, net::Channel::kTransactions, request).is_ok());
+  // Read answers until none has come for a second (at most 30 s).
+  size_t served = 0;
+  uint64_t last_answer = started;
+  while (testing::steady_ms() < last_answer + 1'000 && testing::steady_ms() < started + 30'000) {
+    auto event = peer.transport.wait(50);
+    if (!event || !std::holds_alternative<net::Message>(*event)) continue;
+    const net::Message& received = std::get<net::Message>(*event);
+    if (received.channel != net::Channel::kTransactions) continue;  // status, consensus
+    auto message = decode_gossip_message(received.payload);
+    ASSERT_TRUE(message.is_ok());
+    if (auto* batch = std::get_if<TransactionsMessage>(&*message)) {
+      served += batch->transactions.size();
+      last_answer = testing::steady_ms();
+    }
+  }
+  const uint64_t answering_ms = last_answer - started;
+  EXPECT_GT(served, 0u) << "an honest request is answered";
+  // One second's worth at once, then the refill for as long as the node was answering.
+  EXPECT_LE(served, kGossipServedPerPeerPerSecond +
+                        kGossipServedPerPeerPerSecond * answering_ms / 1'000 + ids.size())
+      << "answered for " << answering_ms << " ms";
+  EXPECT_LT(served, static_cast<size_t>(kRequests) * ids.size());
+  EXPECT_GT(node_->metrics().gossip_requests_refused, 0u);
 }
 
 }  // namespace

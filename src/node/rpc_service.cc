@@ -248,6 +248,9 @@ std::string RpcService::metrics_text() const {
          metrics.gossip_ids_announced_in);
   metric("synod_gossip_ids_requested_total", "counter",
          "Announced ids this node asked for (it did not have them).", metrics.gossip_ids_requested);
+  metric("synod_gossip_requests_refused_total", "counter",
+         "Transaction ids peers asked for beyond their serving budget (not answered).",
+         metrics.gossip_requests_refused);
   metric("synod_rpc_subscriptions", "gauge", "RPC subscriptions (waiting or streaming).",
          subscriptions_->size());
   return out.str();
