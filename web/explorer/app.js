@@ -131,7 +131,8 @@ function rememberBlock(summary) {
 
 async function fetchBlocks(heights) {
   const wanted = heights.filter((n) => n >= 1 && !state.blocks.has(n)).slice(-BLOCKS_SHOWN * 2);
-  const answers = await rpcBatch(wanted.map((height) => ['get_block', { height }]));
+  // The list needs headers and signers, not every transaction's JSON (a loaded chain has thousands).
+  const answers = await rpcBatch(wanted.map((height) => ['get_block', { height, transactions: 'ids' }]));
   for (const block of answers) {
     if (block instanceof Error) continue;
     const signers = block.certificate ? block.certificate.signatures.map((s) => s.validator_index) : [];
