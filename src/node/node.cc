@@ -114,19 +114,16 @@ Status Node::open_storage() {
         "index_transactions = false: committed transactions are not indexed by id or "
         "address");
   }
-  SYNOD_ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, chain_->indexed_through());
-  if (config().index_transactions && indexed) {
-    log_->info("indexing the transactions of the blocks above height {}", *indexed);
-    auto last_logged = std::chrono::steady_clock::now();
-    auto indexed_blocks = chain_->catch_up_index([&](uint64_t done, uint64_t total) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_logged < std::chrono::seconds(5) && done != total) return;
-      last_logged = now;
-      log_->info("indexed {} of {} blocks", done, total);
-    });
-    if (!indexed_blocks.is_ok()) {
-      return indexed_blocks.status().with_context("indexing the transactions of stored blocks");
-    }
+  // Blocks committed while the index was off are indexed before the node serves.
+  auto last_logged = std::chrono::steady_clock::time_point();
+  auto indexed_blocks = chain_->catch_up_index([&](uint64_t done, uint64_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_logged < std::chrono::seconds(5) && done != total) return;
+    last_logged = now;
+    log_->info("indexing the transactions of stored blocks: {} of {}", done, total);
+  });
+  if (!indexed_blocks.is_ok()) {
+    return indexed_blocks.status().with_context("indexing the transactions of stored blocks");
   }
   return Status::ok();
 }

@@ -434,19 +434,13 @@ Result<uint64_t> ChainStore::catch_up_index(
     if (!block) return corrupt(at_height("block", height), "it is missing below the tip");
     WriteBatch batch;
     add_transaction_index(batch, *block);
-    if (height == tip_height) {
-      batch.remove(as_bytes(kIndexedKey));
-    } else {
-      batch.put(as_bytes(kIndexedKey), encode_u64(height));
-    }
+    batch.put(as_bytes(kIndexedKey), encode_u64(height));
     SYNOD_TRY(kv_.write(batch, /*sync=*/false));
     if (progress) progress(height - first + 1, total);
   }
-  if (total == 0) {  // a marker at or above the tip: nothing is missing
-    WriteBatch batch;
-    batch.remove(as_bytes(kIndexedKey));
-    SYNOD_TRY(kv_.write(batch, /*sync=*/false));
-  }
+  WriteBatch complete;  // the marker is at (or above) the tip: nothing is missing
+  complete.remove(as_bytes(kIndexedKey));
+  SYNOD_TRY(kv_.write(complete, /*sync=*/false));
   SYNOD_TRY(kv_.sync());
   return total;
 }

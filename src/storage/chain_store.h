@@ -25,7 +25,7 @@
 // Transaction index. The "x/" and "a/" entries are the index; with `index_transactions` off,
 // commit_block writes neither and records, once, in "m/indexed" the last height that has them.
 // Turned on again, catch_up_index() (the node runs it at start) indexes the blocks above that
-// height, one batch per block with the marker's advance, and drops the marker at the tip; until
+// height, one batch per block with the marker's advance, then drops the marker; until
 // then commit_block refuses. A store with no marker (including every store written before it
 // existed) is indexed throughout, so the layout version stays 1.
 //

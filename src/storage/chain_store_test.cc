@@ -298,14 +298,14 @@ TEST_P(ChainStoreTest, IndexOffWritesNoEntriesAndTurnedOnCatchesUp) {
   EXPECT_EQ(ok_value(on.catch_up_index()), 0u);
 }
 
-TEST_P(ChainStoreTest, IndexMarkerOnAnEmptyStoreAndAtTheTip) {
+TEST_P(ChainStoreTest, IndexMarkerFromAnEmptyStoreAndWhenTurnedOffAgain) {
   ChainStore off(*kv_, ChainStoreOptions{.index_transactions = false});
   std::vector<TestCommit> commits = commit_blocks(off, 2);
   EXPECT_EQ(ok_value(off.indexed_through()), std::optional<uint64_t>(0));
   ChainStore on(*kv_);
   EXPECT_EQ(ok_value(on.catch_up_index()), 2u);
   expect_indexed(on, commits, true);
-  // Off again without a commit, then on: the marker is at the tip and nothing is missing.
+  // Off again for one commit: the marker is written at 2, and only block 3 is missing.
   ChainStore off_again(*kv_, ChainStoreOptions{.index_transactions = false});
   TestCommit third = commit_blocks(off_again, 1)[0];
   EXPECT_EQ(ok_value(on.indexed_through()), std::optional<uint64_t>(2));
@@ -321,13 +321,17 @@ TEST_P(ChainStoreTest, RevertWithTheIndexOffRemovesEntriesItFindsAndMovesTheMark
   EXPECT_EQ(ok_value(off.indexed_through()), std::optional<uint64_t>(2));
   expect_indexed(off, {commits[2]}, false);
   expect_indexed(off, {commits[0], commits[1]}, true);
+  // The marker is at the tip: turned on, nothing is missing and the marker goes.
+  ChainStore on_at_tip(*kv_, ChainStoreOptions{.revertible = true});
+  EXPECT_EQ(ok_value(on_at_tip.catch_up_index()), 0u);
+  EXPECT_EQ(ok_value(on_at_tip.indexed_through()), std::nullopt);
   // A new third block (other transactions), committed with the index still off.
   TestChain other(5, 3);
   other.resume(ok_value(test::stored_state(off)), *ok_value(off.tip()));
   TestCommit third = other.next();
   ASSERT_OK(off.commit_block(third.block, third.certificate, third.result, true));
   expect_indexed(off, {third}, false);
-  EXPECT_EQ(ok_value(off.indexed_through()), std::optional<uint64_t>(2));
+  EXPECT_EQ(ok_value(off.indexed_through()), std::optional<uint64_t>(2)) << "written again";
   ChainStore on_again(*kv_, ChainStoreOptions{.revertible = true});
   EXPECT_EQ(ok_value(on_again.catch_up_index()), 1u);
   expect_indexed(on_again, {third}, true);
