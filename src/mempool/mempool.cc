@@ -348,6 +348,15 @@ bool Mempool::contains(const Hash256& id) const {
   return pending_.contains(id);
 }
 
+std::vector<Hash256> Mempool::lacking(std::span<const Hash256> ids) const {
+  std::vector<Hash256> out;
+  std::lock_guard lock(mutex_);
+  for (const Hash256& id : ids) {
+    if (!pending_.contains(id)) out.push_back(id);
+  }
+  return out;
+}
+
 std::optional<chain::Transaction> Mempool::get(const Hash256& id) const {
   std::lock_guard lock(mutex_);
   const chain::Transaction* tx = pending_.find(id);

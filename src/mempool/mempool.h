@@ -47,6 +47,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -159,6 +160,8 @@ class Mempool {
   size_t size() const;
   size_t bytes() const;
   bool contains(const Hash256& id) const;
+  // The ids this mempool does not hold, in their order (one lock for the whole list).
+  std::vector<Hash256> lacking(std::span<const Hash256> ids) const;
   std::optional<chain::Transaction> get(const Hash256& id) const;
   // True when this mempool verified the signature of transaction `id` (bounded memory).
   bool signature_verified(const Hash256& id) const { return signature_cache_.contains(id); }

@@ -248,6 +248,8 @@ TEST_F(MempoolTest, ReplacesOnlyForAHighEnoughFee) {
   ASSERT_TRUE(pool.add(better).is_ok());
   EXPECT_FALSE(pool.contains(original.id()));
   EXPECT_TRUE(pool.contains(better.id()));
+  const std::vector<Hash256> ids{original.id(), better.id(), original.id()};
+  EXPECT_EQ(pool.lacking(ids), (std::vector<Hash256>{original.id(), original.id()}));
   EXPECT_EQ(pool.size(), 1u);
   EXPECT_EQ(pool.get(better.id()), better);
   EXPECT_EQ(pool.reap(10, 1 << 20), std::vector<chain::Transaction>{better});

@@ -133,33 +133,27 @@ void Node::on_transaction_batch(const net::NodeId& from, std::vector<Bytes> tran
 
 void Node::on_announce(const net::NodeId& from, const std::vector<Hash256>& ids, uint64_t now_ms) {
   counters_->gossip_ids_announced_in += ids.size();
-  for (const Hash256& id : ids) {
+  for (const Hash256& id : mempool_->lacking(ids)) {
     if (announced_.size() >= kGossipAnnouncedMax) return;
-    if (!mempool_->contains(id)) {
-      announced_.push_back(AnnouncedId{now_ms + kGossipAnnounceWaitMs, from, id});
-    }
+    announced_.push_back(AnnouncedId{now_ms + kGossipAnnounceWaitMs, from, id});
   }
 }
 
 void Node::request_announced(uint64_t now_ms) {
-  std::map<net::NodeId, std::vector<Hash256>> wanted;
+  // The due ids of each announcer, then one mempool look-up for each announcer's list.
+  std::map<net::NodeId, std::vector<Hash256>> due;
   while (!announced_.empty() && announced_.front().due_ms <= now_ms) {
-    const AnnouncedId entry = std::move(announced_.front());
+    due[announced_.front().from].push_back(announced_.front().id);
     announced_.pop_front();
-    if (mempool_->contains(entry.id)) continue;
-    std::vector<Hash256>& ids = wanted[entry.from];
-    ids.push_back(entry.id);
-    counters_->gossip_ids_requested++;
-    if (ids.size() == kGossipIdsMax) {
-      (void)transport_->send(entry.from, net::Channel::kTransactions,
-                             encode_gossip_message(RequestMessage{std::move(ids)}));
-      ids.clear();
-    }
   }
-  for (auto& [peer, ids] : wanted) {
-    if (ids.empty()) continue;
-    (void)transport_->send(peer, net::Channel::kTransactions,
-                           encode_gossip_message(RequestMessage{std::move(ids)}));
+  for (const auto& [peer, ids] : due) {
+    const std::vector<Hash256> wanted = mempool_->lacking(ids);
+    counters_->gossip_ids_requested += wanted.size();
+    for (size_t first = 0; first < wanted.size(); first += kGossipIdsMax) {
+      const size_t last = std::min(wanted.size(), first + kGossipIdsMax);
+      RequestMessage request{std::vector<Hash256>(wanted.begin() + first, wanted.begin() + last)};
+      (void)transport_->send(peer, net::Channel::kTransactions, encode_gossip_message(request));
+    }
   }
 }
 
